@@ -1,0 +1,14 @@
+/* service: the service routes of API.md §8 (handshake, time, health). */
+#include "app.h"
+#include "service.h"
+
+static const struct route routes[] = {
+	{ "GET", "/", service_handshake },
+	{ "GET", "/time", service_time },
+	{ "GET", "/health", service_health },
+};
+
+int main(void)
+{
+	return app_main("service", routes, sizeof(routes) / sizeof(routes[0]));
+}

@@ -1,0 +1,17 @@
+/* app.h: the FastCGI program skeleton every cgi-bin program runs. */
+#ifndef KINGLET_APP_H
+#define KINGLET_APP_H
+
+#include <stddef.h>
+
+#include "router.h"
+
+/*
+ * Load the configuration (KINGLET_CONF), open the log, then serve requests with routes until the
+ * web server asks the process to stop (SIGTERM, SIGUSR1, SIGINT): the request in flight is
+ * finished, then the process exits 0. Run outside a FastCGI server, it serves one request as
+ * plain CGI (environment, standard input and output). Returns the process exit status.
+ */
+int app_main(const char *name, const struct route *routes, size_t nroutes);
+
+#endif

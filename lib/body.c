@@ -1,0 +1,201 @@
+/* body.c: strict JSON body parsing and field getters that record what is wrong with a field. */
+#include "body.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+#include "banned.h"
+
+/* Every string in the tree (keys too) valid UTF-8 without NUL; depth already bounded. */
+static bool strings_valid(struct json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return utf8_valid(json_object_get_string(o), (size_t)json_object_get_string_len(o));
+	case json_type_object: {
+		json_object_object_foreach(o, key, val)
+		{
+			if (!utf8_valid(key, strlen(key)) || !strings_valid(val))
+				return false;
+		}
+		return true;
+	}
+	case json_type_array: {
+		size_t n = json_object_array_length(o);
+		for (size_t i = 0; i < n; i++)
+			if (!strings_valid(json_object_array_get_idx(o, i)))
+				return false;
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+int body_parse_json(const char *text, size_t len, struct json_object **out,
+		    struct http_response *resp)
+{
+	struct json_tokener *tok = json_tokener_new_ex(BODY_MAX_DEPTH);
+	struct json_object *obj = NULL;
+	int ret = 0;
+
+	*out = NULL;
+	if (!tok)
+		return resp_error(resp, ERR_INTERNAL, "cannot allocate a JSON parser");
+	if (len > INT_MAX) {
+		ret = resp_error(resp, ERR_INVALID_JSON, "body too long to parse");
+		goto out;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_continue) {
+		/* A complete value (a number, say) may still be waiting for its end: flush it. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+	}
+	if (jerr == json_tokener_error_parse_utf8_string) {
+		ret = resp_error(resp, ERR_INVALID_ENCODING, "the JSON body is not valid UTF-8");
+		goto out;
+	}
+	if (jerr == json_tokener_error_depth) {
+		ret = resp_error(resp, ERR_INVALID_JSON, "JSON nested deeper than %d levels",
+				 BODY_MAX_DEPTH);
+		goto out;
+	}
+	if (jerr != json_tokener_success || !obj) {
+		ret = resp_error(resp, ERR_INVALID_JSON, "malformed JSON: %s",
+				 json_tokener_error_desc(jerr));
+		goto out;
+	}
+	size_t end = json_tokener_get_parse_end(tok);
+	while (end < len && (text[end] == ' ' || text[end] == '\t' || text[end] == '\r' ||
+			     text[end] == '\n'))
+		end++;
+	if (end < len) {
+		ret = resp_error(resp, ERR_INVALID_JSON, "unexpected data after the JSON object");
+		goto out;
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		ret = resp_error(resp, ERR_INVALID_JSON, "the body must be a JSON object");
+		goto out;
+	}
+	if (!strings_valid(obj)) {
+		ret = resp_error(resp, ERR_INVALID_ENCODING,
+				 "a JSON string is not valid UTF-8 or contains NUL");
+		goto out;
+	}
+	*out = obj;
+	obj = NULL;
+out:
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return ret;
+}
+
+void body_allow_only(const struct http_request *req, struct http_response *resp,
+		     const char *const *fields)
+{
+	if (!req->body)
+		return;
+	json_object_object_foreach(req->body, key, val)
+	{
+		const char *const *f = fields;
+		(void)val;
+		while (*f && strcmp(*f, key))
+			f++;
+		if (!*f)
+			resp_invalid_param(resp, key, "unknown_field", "%.64s is not a field here",
+					   key);
+	}
+}
+
+bool body_has(const struct http_request *req, const char *name)
+{
+	return req->body && json_object_object_get_ex(req->body, name, NULL);
+}
+
+const char *body_string(const struct http_request *req, struct http_response *resp,
+			const char *name, bool required, size_t min_chars, size_t max_chars,
+			size_t *len)
+{
+	struct json_object *v = NULL;
+	if (!req->body || !json_object_object_get_ex(req->body, name, &v) || !v) {
+		if (required)
+			resp_invalid_param(resp, name, "missing", "%s is required", name);
+		return NULL;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		resp_invalid_param(resp, name, "not_a_string", "%s must be a string", name);
+		return NULL;
+	}
+	const char *s = json_object_get_string(v);
+	size_t bytes = (size_t)json_object_get_string_len(v);
+	size_t chars = utf8_length(s, bytes);
+	if (chars < min_chars) {
+		resp_invalid_param(resp, name, chars ? "too_short" : "missing",
+				   "%zu chars entered. Min is %zu.", chars, min_chars);
+		return NULL;
+	}
+	if (chars > max_chars) {
+		resp_invalid_param(resp, name, "too_long", "%zu chars entered. Max is %zu.", chars,
+				   max_chars);
+		return NULL;
+	}
+	if (len)
+		*len = bytes;
+	return s;
+}
+
+static bool parse_decimal(const char *s, long long *out)
+{
+	const char *p = s;
+	if (*p == '-')
+		p++;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (const char *q = p; *q; q++)
+		if (*q < '0' || *q > '9')
+			return false;
+	errno = 0;
+	*out = strtoll(s, NULL, 10);
+	return errno == 0;
+}
+
+bool body_int(const struct http_request *req, struct http_response *resp, const char *name,
+	      bool required, long long min, long long max, long long *out)
+{
+	struct json_object *v = NULL;
+	long long n;
+	if (!req->body || !json_object_object_get_ex(req->body, name, &v) || !v) {
+		if (required)
+			resp_invalid_param(resp, name, "missing", "%s is required", name);
+		return false;
+	}
+	if (json_object_is_type(v, json_type_int)) {
+		errno = 0;
+		n = json_object_get_int64(v);
+		if (errno) {
+			resp_invalid_param(resp, name, "out_of_range", "%s must be %lld to %lld", name,
+					   min, max);
+			return false;
+		}
+	} else if (req->body_is_form && json_object_is_type(v, json_type_string) &&
+		   parse_decimal(json_object_get_string(v), &n)) {
+		/* form fields are text */
+	} else {
+		resp_invalid_param(resp, name, "not_an_integer", "%s must be a whole number", name);
+		return false;
+	}
+	if (n < min || n > max) {
+		resp_invalid_param(resp, name, "out_of_range", "%s must be %lld to %lld", name, min,
+				   max);
+		return false;
+	}
+	*out = n;
+	return true;
+}

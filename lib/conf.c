@@ -1,0 +1,187 @@
+/* conf.c: loading and validating the key = value configuration file. */
+#include "conf.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "banned.h"
+
+struct conf conf;
+
+enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };
+
+struct conf_key {
+	const char *key;
+	enum conf_type type;
+	size_t offset;
+	const char *str_default;
+	long long int_default, min, max;
+};
+
+#define STR_ROW(k, f, d) { k, CONF_STR, offsetof(struct conf, f), d, 0, 0, 0 },
+#define INT_ROW(k, f, d, lo, hi) { k, CONF_INT, offsetof(struct conf, f), NULL, d, lo, hi },
+#define BOOL_ROW(k, f, d) { k, CONF_BOOL, offsetof(struct conf, f), NULL, d, 0, 1 },
+static const struct conf_key keys[] = { CONF_TABLE(STR_ROW, INT_ROW, BOOL_ROW) };
+#undef STR_ROW
+#undef INT_ROW
+#undef BOOL_ROW
+
+#define FIELD(k, T) ((T *)((char *)&conf + (k)->offset))
+
+static const struct conf_key *find_key(const char *name)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(keys[i].key, name))
+			return &keys[i];
+	return NULL;
+}
+
+void conf_defaults(void)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct conf_key *k = &keys[i];
+		switch (k->type) {
+		case CONF_STR:
+			free(*FIELD(k, char *));
+			*FIELD(k, char *) = xstrdup(k->str_default);
+			break;
+		case CONF_INT:
+			*FIELD(k, long long) = k->int_default;
+			break;
+		case CONF_BOOL:
+			*FIELD(k, bool) = k->int_default != 0;
+			break;
+		}
+	}
+}
+
+int conf_set(const char *name, const char *value, struct strbuf *err)
+{
+	const struct conf_key *k = find_key(name);
+	if (!k) {
+		strbuf_addf(err, "unknown key '%s'", name);
+		return -1;
+	}
+	switch (k->type) {
+	case CONF_STR:
+		free(*FIELD(k, char *));
+		*FIELD(k, char *) = xstrdup(value);
+		return 0;
+	case CONF_INT: {
+		char *end;
+		errno = 0;
+		long long v = strtoll(value, &end, 10);
+		if (!*value || *end || errno) {
+			strbuf_addf(err, "%s: '%s' is not a whole number", name, value);
+			return -1;
+		}
+		if (v < k->min || v > k->max) {
+			strbuf_addf(err, "%s: %lld is out of range (%lld to %lld)", name, v, k->min, k->max);
+			return -1;
+		}
+		*FIELD(k, long long) = v;
+		return 0;
+	}
+	case CONF_BOOL:
+		if (!strcasecmp(value, "true") || !strcmp(value, "1") || !strcasecmp(value, "yes") ||
+		    !strcasecmp(value, "on")) {
+			*FIELD(k, bool) = true;
+			return 0;
+		}
+		if (!strcasecmp(value, "false") || !strcmp(value, "0") || !strcasecmp(value, "no") ||
+		    !strcasecmp(value, "off")) {
+			*FIELD(k, bool) = false;
+			return 0;
+		}
+		strbuf_addf(err, "%s: '%s' is not true or false", name, value);
+		return -1;
+	}
+	return -1;
+}
+
+static const char *trim(char *s, char *end)
+{
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+int conf_parse(const char *name, const char *text, size_t len, struct strbuf *err)
+{
+	char *copy = xmemdupz(text, len);
+	char *line = copy, *end = copy + len;
+	int ret = 0;
+	for (unsigned lineno = 1; line < end; lineno++) {
+		char *eol = memchr(line, '\n', (size_t)(end - line));
+		if (!eol)
+			eol = end;
+		*eol = '\0';
+		if (memchr(line, '\0', (size_t)(eol - line))) {
+			strbuf_addf(err, "%s:%u: NUL byte in line", name, lineno);
+			ret = -1;
+			goto out;
+		}
+		const char *s = trim(line, eol);
+		if (*s && *s != '#') {
+			char *eq = strchr(s, '=');
+			if (!eq) {
+				strbuf_addf(err, "%s:%u: expected 'key = value'", name, lineno);
+				ret = -1;
+				goto out;
+			}
+			const char *value = trim(eq + 1, eol);
+			const char *key = trim((char *)s, eq);
+			size_t before = err->len;
+			if (conf_set(key, value, err) < 0) {
+				char *reason = xmemdupz(err->buf + before, err->len - before);
+				strbuf_setlen(err, before);
+				strbuf_addf(err, "%s:%u: %s", name, lineno, reason);
+				free(reason);
+				ret = -1;
+				goto out;
+			}
+		}
+		line = eol + 1;
+	}
+out:
+	free(copy);
+	return ret;
+}
+
+int conf_load(const char *path, struct strbuf *err)
+{
+	conf_defaults();
+	if (path && *path) {
+		FILE *f = fopen(path, "r");
+		struct strbuf text = STRBUF_INIT;
+		char chunk[4096];
+		size_t n;
+		if (!f) {
+			strbuf_addf(err, "%s: cannot open: %s", path, strerror(errno));
+			return -1;
+		}
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			strbuf_add(&text, chunk, n);
+		fclose(f);
+		int rc = conf_parse(path, text.buf, text.len, err);
+		strbuf_release(&text);
+		if (rc < 0)
+			return -1;
+	}
+	const char *pw = getenv("KINGLET_DB_PASSWORD");
+	if (pw)
+		conf_set("db.password", pw, err);
+	if (conf.http_base_path[0] != '/' || conf.http_base_path[strlen(conf.http_base_path) - 1] == '/') {
+		strbuf_addf(err, "http.base_path: '%s' must start with '/' and not end with '/'",
+			    conf.http_base_path);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* db.h: the process's one MariaDB connection: cached prepared statements, reconnect, transactions. */
+#ifndef KINGLET_DB_H
+#define KINGLET_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+/* Results of db_* operations: 0 or one of these. */
+enum db_rc {
+	DB_OK = 0,
+	DB_UNAVAILABLE = -1, /* cannot connect, or the connection was lost: answer 503 */
+	DB_DUPLICATE = -2,   /* a unique key refused the row (see db_duplicate_key) */
+	DB_CONFLICT = -3,    /* deadlock or lock wait timeout: the transaction may be retried */
+	DB_ERROR = -4,       /* anything else (logged): answer 500 */
+};
+
+enum db_type { DB_T_NULL, DB_T_INT, DB_T_STR };
+
+/* One bound parameter. Strings are not copied: they must live until the statement ran. */
+struct db_arg {
+	enum db_type type;
+	long long i;
+	const char *s;
+	size_t len;
+};
+
+#define DB_INT(x) ((struct db_arg){ .type = DB_T_INT, .i = (long long)(x) })
+#define DB_STR(x) ((struct db_arg){ .type = DB_T_STR, .s = (x), .len = strlen(x) })
+#define DB_STRN(x, n) ((struct db_arg){ .type = DB_T_STR, .s = (x), .len = (n) })
+#define DB_NULL ((struct db_arg){ .type = DB_T_NULL })
+/* db_run(&st, SQL, DB_ARGS(DB_INT(id), DB_STR(name))) */
+#define DB_ARGS(...)                                                                               \
+	(const struct db_arg[]){ __VA_ARGS__ },                                                    \
+		sizeof((const struct db_arg[]){ __VA_ARGS__ }) / sizeof(struct db_arg)
+#define DB_NOARGS NULL, 0
+
+struct db_stmt;
+
+/*
+ * Connect now (programs call it at start; failure is not fatal: every db_run connects when
+ * needed). Returns 0 or DB_UNAVAILABLE.
+ */
+int db_connect(void);
+/* Close the connection and every prepared statement (at exit). */
+void db_close(void);
+
+/*
+ * Prepare sql (once per process: sql must be a string constant, cached by its address), bind
+ * args and execute. For a statement with a result, fetch the rows with db_next and end with
+ * db_done. Outside a transaction, a lost connection is reconnected once and a SELECT retried.
+ * Returns 0 with *out set, or a negative enum db_rc (logged) with *out NULL.
+ */
+int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs);
+/* db_run for statements whose result is not needed (db_done is implied). */
+int db_exec(const char *sql, const struct db_arg *args, size_t nargs);
+/* 1: a row is ready; 0: no more rows; or a negative enum db_rc. */
+int db_next(struct db_stmt *st);
+/* Release the result of st (safe with NULL). */
+void db_done(struct db_stmt *st);
+
+/* Column i of the current row: NULL test, integer value (0 for NULL), text (NUL-terminated). */
+bool db_is_null(const struct db_stmt *st, unsigned i);
+long long db_int(const struct db_stmt *st, unsigned i);
+const char *db_str(const struct db_stmt *st, unsigned i, size_t *len);
+
+/* After an INSERT/UPDATE/DELETE run by db_run or db_exec. */
+unsigned long long db_affected_rows(void);
+unsigned long long db_insert_id(void);
+/* After DB_DUPLICATE: true when the refusing unique key is named key. */
+bool db_duplicate_key(const char *key);
+
+/*
+ * Transactions. db_begin reconnects first if the connection was lost (nothing is lost by that).
+ * After a failed statement inside a transaction, call db_rollback.
+ */
+int db_begin(void);
+int db_commit(void);
+void db_rollback(void);
+
+/* SELECT 1 with the round-trip time in microseconds; 0 or a negative enum db_rc. */
+int db_ping(long long *usec);
+
+#endif

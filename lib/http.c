@@ -1,0 +1,567 @@
+/* http.c: decoding the request from CGI variables and body, and writing the JSON response. */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "body.h"
+#include "random.h"
+#include "utf8.h"
+
+#include "banned.h"
+
+extern char **environ;
+
+void http_request_init(struct http_request *req, struct http_io *io)
+{
+	memset(req, 0, sizeof(*req));
+	req->io = io;
+	strbuf_init(&req->path, 0);
+	clock_gettime(CLOCK_MONOTONIC, &req->started);
+}
+
+void http_params_release(struct http_params *params)
+{
+	for (size_t i = 0; i < params->n; i++) {
+		free(params->items[i].name);
+		free(params->items[i].value);
+	}
+	free(params->items);
+	memset(params, 0, sizeof(*params));
+}
+
+void http_request_release(struct http_request *req)
+{
+	strbuf_release(&req->path);
+	for (size_t i = 0; i < req->nsegs; i++)
+		free(req->segs[i]);
+	http_params_release(&req->query);
+	http_params_release(&req->form);
+	json_object_put(req->body);
+	memset(req, 0, sizeof(*req));
+}
+
+void http_response_init(struct http_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	strbuf_init(&resp->headers, 0);
+	strbuf_init(&resp->user_message, 0);
+	strbuf_init(&resp->system_message, 0);
+	strbuf_init(&resp->out, 0);
+}
+
+void http_response_reset(struct http_response *resp)
+{
+	resp->status = 0;
+	strbuf_reset(&resp->headers);
+	json_object_put(resp->data);
+	resp->data = NULL;
+	resp->is_error = false;
+	resp->err = ERR_INTERNAL;
+	strbuf_reset(&resp->user_message);
+	strbuf_reset(&resp->system_message);
+	json_object_put(resp->invalid_params);
+	resp->invalid_params = NULL;
+	resp->no_body = false;
+	resp->cacheable = false;
+	strbuf_reset(&resp->out);
+}
+
+void http_response_release(struct http_response *resp)
+{
+	http_response_reset(resp);
+	strbuf_release(&resp->headers);
+	strbuf_release(&resp->user_message);
+	strbuf_release(&resp->system_message);
+	strbuf_release(&resp->out);
+}
+
+const char *http_env(const struct http_request *req, const char *name)
+{
+	if (req->io && req->io->fcgx)
+		return FCGX_GetParam(name, req->io->fcgx->envp);
+	return getenv(name);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int http_percent_decode(struct strbuf *out, const char *src, size_t len, bool plus_is_space)
+{
+	strbuf_grow(out, len);
+	for (size_t i = 0; i < len; i++) {
+		char c = src[i];
+		if (c == '%') {
+			int hi, lo;
+			if (i + 2 >= len)
+				return -1;
+			hi = hexval((unsigned char)src[i + 1]);
+			lo = hexval((unsigned char)src[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			strbuf_addch(out, hi * 16 + lo);
+			i += 2;
+		} else if (c == '+' && plus_is_space) {
+			strbuf_addch(out, ' ');
+		} else {
+			strbuf_addch(out, c);
+		}
+	}
+	return 0;
+}
+
+const struct http_param *http_param_get(const struct http_params *params, const char *name)
+{
+	for (size_t i = 0; i < params->n; i++)
+		if (!strcmp(params->items[i].name, name))
+			return &params->items[i];
+	return NULL;
+}
+
+int http_parse_params(struct http_params *params, const char *s, size_t len, const char *what,
+		      struct http_response *resp)
+{
+	struct strbuf name = STRBUF_INIT, value = STRBUF_INIT;
+	const char *end = s + len;
+	int ret = 0;
+	while (s < end) {
+		const char *amp = memchr(s, '&', (size_t)(end - s));
+		const char *piece_end = amp ? amp : end;
+		const char *eq = memchr(s, '=', (size_t)(piece_end - s));
+		const char *name_end = eq ? eq : piece_end;
+		if (piece_end == s)
+			goto next;
+		strbuf_reset(&name);
+		strbuf_reset(&value);
+		if (http_percent_decode(&name, s, (size_t)(name_end - s), true) < 0 ||
+		    (eq && http_percent_decode(&value, eq + 1, (size_t)(piece_end - eq - 1), true) < 0)) {
+			ret = resp_error(resp, ERR_INVALID_QUERY_PARAMETER,
+					 "%s: malformed percent-encoding", what);
+			goto out;
+		}
+		if (!utf8_valid(name.buf, name.len) || !utf8_valid(value.buf, value.len)) {
+			ret = resp_error(resp, ERR_INVALID_ENCODING, "%s: not UTF-8, or contains NUL", what);
+			goto out;
+		}
+		if (!name.len) {
+			ret = resp_error(resp, ERR_INVALID_QUERY_PARAMETER, "%s: a parameter has no name",
+					 what);
+			goto out;
+		}
+		const struct http_param *seen = http_param_get(params, name.buf);
+		if (seen) {
+			if (seen->len != value.len || memcmp(seen->value, value.buf, value.len)) {
+				ret = resp_error(resp, ERR_DUPLICATE_PARAMETER,
+						 "%s: '%.64s' given twice with different values", what,
+						 name.buf);
+				goto out;
+			}
+			goto next;
+		}
+		if (params->n >= HTTP_MAX_PARAMS) {
+			ret = resp_error(resp, ERR_INVALID_QUERY_PARAMETER,
+					 "%s: more than %d parameters", what, HTTP_MAX_PARAMS);
+			goto out;
+		}
+		if (params->n == params->alloc) {
+			params->alloc = params->alloc ? params->alloc * 2 : 8;
+			params->items = xrealloc(params->items, params->alloc * sizeof(*params->items));
+		}
+		params->items[params->n].name = strbuf_detach(&name, NULL);
+		params->items[params->n].value = strbuf_detach(&value, &params->items[params->n].len);
+		params->n++;
+	next:
+		s = piece_end + (amp ? 1 : 0);
+	}
+out:
+	strbuf_release(&name);
+	strbuf_release(&value);
+	return ret;
+}
+
+static bool valid_request_id(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+		if (!(isalnum(c) || c == '.' || c == '_' || c == '-'))
+			return false;
+		if (n >= 64)
+			return false;
+	}
+	return n > 0;
+}
+
+static void set_request_id(struct http_request *req)
+{
+	const char *given = http_env(req, "HTTP_X_REQUEST_ID");
+	if (given && valid_request_id(given)) {
+		snprintf(req->request_id, sizeof(req->request_id), "%s", given);
+		return;
+	}
+	if (random_uuid(req->request_id) < 0)
+		snprintf(req->request_id, sizeof(req->request_id), "pid%d-%ld", (int)getpid(),
+			 (long)req->started.tv_nsec);
+}
+
+int http_parse_head(struct http_request *req, struct http_response *resp, const char *base)
+{
+	const char *uri = http_env(req, "REQUEST_URI");
+	const char *method = http_env(req, "REQUEST_METHOD");
+	struct strbuf seg = STRBUF_INIT;
+	int ret = 0;
+
+	set_request_id(req);
+	req->method = method && *method ? method : "GET";
+	req->is_head = !strcmp(req->method, "HEAD");
+	if (!uri)
+		uri = "";
+	const char *q = strchr(uri, '?');
+	size_t path_len = q ? (size_t)(q - uri) : strlen(uri);
+	strbuf_add(&req->path, uri, path_len);
+
+	size_t base_len = strlen(base);
+	const char *p = req->path.buf, *end = p + req->path.len;
+	if (req->path.len < base_len || memcmp(p, base, base_len) ||
+	    (req->path.len > base_len && p[base_len] != '/')) {
+		ret = resp_error(resp, ERR_NOT_FOUND, "no route outside %s", base);
+		goto out;
+	}
+	p += base_len;
+	if (p < end && end[-1] == '/')
+		end--; /* one trailing slash is allowed */
+	while (p < end) {
+		const char *start = ++p; /* skip the '/' */
+		const char *slash = memchr(start, '/', (size_t)(end - start));
+		const char *stop = slash ? slash : end;
+		if (req->nsegs == HTTP_MAX_SEGMENTS) {
+			ret = resp_error(resp, ERR_NOT_FOUND, "path has too many segments");
+			goto out;
+		}
+		strbuf_reset(&seg);
+		if (http_percent_decode(&seg, start, (size_t)(stop - start), false) < 0) {
+			ret = resp_error(resp, ERR_INVALID_PATH_PARAMETER,
+					 "malformed percent-encoding in the path");
+			goto out;
+		}
+		if (memchr(seg.buf, '/', seg.len)) {
+			ret = resp_error(resp, ERR_INVALID_PATH_PARAMETER,
+					 "an encoded slash (%%2F) inside a path segment");
+			goto out;
+		}
+		if (!utf8_valid(seg.buf, seg.len)) {
+			ret = resp_error(resp, ERR_INVALID_ENCODING,
+					 "a path segment is not UTF-8, or contains NUL");
+			goto out;
+		}
+		req->segs[req->nsegs++] = strbuf_detach(&seg, NULL);
+		p = stop;
+	}
+	if (q)
+		ret = http_parse_params(&req->query, q + 1, strlen(q + 1), "query string", resp);
+out:
+	strbuf_release(&seg);
+	return ret;
+}
+
+/* The media type of CONTENT_TYPE, lower-cased, and whether its charset (if any) is UTF-8. */
+static void media_type(const char *ct, struct strbuf *type, bool *charset_ok)
+{
+	*charset_ok = true;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	while (*ct && *ct != ';' && *ct != ' ' && *ct != '\t')
+		strbuf_addch(type, tolower((unsigned char)*ct++));
+	while (*ct) {
+		while (*ct == ';' || *ct == ' ' || *ct == '\t')
+			ct++;
+		if (!strncasecmp(ct, "charset=", 8)) {
+			const char *v = ct + 8;
+			if (*v == '"')
+				v++;
+			*charset_ok = !strncasecmp(v, "utf-8", 5) &&
+				      (v[5] == '\0' || v[5] == '"' || v[5] == ';' || v[5] == ' ');
+		}
+		while (*ct && *ct != ';')
+			ct++;
+	}
+}
+
+static ssize_t read_some(struct http_request *req, char *buf, size_t len)
+{
+	if (req->io && req->io->fcgx)
+		return FCGX_GetStr(buf, (int)len, req->io->fcgx->in);
+	for (;;) {
+		ssize_t n = read(0, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n;
+	}
+}
+
+static int parse_form_body(struct http_request *req, struct http_response *resp, const char *body,
+			   size_t len)
+{
+	static const char *const credential_fields[] = { "user_name", "user_id", "session_id" };
+	int ret = http_parse_params(&req->form, body, len, "form body", resp);
+	if (ret)
+		return ret;
+	const struct http_param *json = http_param_get(&req->form, "json");
+	if (json)
+		return body_parse_json(json->value, json->len, &req->body, resp);
+	/* No json field: the fields themselves (credentials aside) are the object, as strings. */
+	req->body = json_object_new_object();
+	req->body_is_form = true;
+	for (size_t i = 0; i < req->form.n; i++) {
+		const struct http_param *f = &req->form.items[i];
+		bool credential = false;
+		for (size_t c = 0; c < sizeof(credential_fields) / sizeof(*credential_fields); c++)
+			credential |= !strcmp(f->name, credential_fields[c]);
+		if (!credential)
+			json_object_object_add(req->body, f->name,
+					       json_object_new_string_len(f->value, (int)f->len));
+	}
+	return 0;
+}
+
+int http_read_body(struct http_request *req, struct http_response *resp, size_t max)
+{
+	const char *cl = http_env(req, "CONTENT_LENGTH");
+	const char *ct = http_env(req, "CONTENT_TYPE");
+	struct strbuf type = STRBUF_INIT, body = STRBUF_INIT;
+	unsigned long long length = 0;
+	bool charset_ok;
+	int ret = 0;
+
+	if (cl && *cl) {
+		char *end;
+		errno = 0;
+		if (!isdigit((unsigned char)*cl) || (length = strtoull(cl, &end, 10), *end) || errno) {
+			ret = resp_error(resp, ERR_BAD_REQUEST, "Content-Length is not a number");
+			goto out;
+		}
+	}
+	if (!length)
+		goto out;
+	if (length > max) {
+		ret = resp_error(resp, ERR_PAYLOAD_TOO_LARGE, "the body is %llu bytes; the limit is %zu",
+				 length, max);
+		goto out;
+	}
+	media_type(ct ? ct : "", &type, &charset_ok);
+	bool is_json = !strcmp(type.buf, "application/json");
+	bool is_form = !strcmp(type.buf, "application/x-www-form-urlencoded");
+	if ((!is_json && !is_form) || !charset_ok) {
+		ret = resp_error(resp, ERR_UNSUPPORTED_MEDIA_TYPE, "Content-Type '%.80s' is not accepted",
+				 ct ? ct : "(none)");
+		goto out;
+	}
+	strbuf_grow(&body, (size_t)length);
+	while (body.len < length) {
+		ssize_t n = read_some(req, body.buf + body.len, (size_t)length - body.len);
+		if (n <= 0)
+			break;
+		strbuf_setlen(&body, body.len + (size_t)n);
+	}
+	if (body.len < length) {
+		ret = resp_error(resp, ERR_INCOMPLETE_BODY, "got %zu of %llu bytes", body.len, length);
+		goto out;
+	}
+	if (is_json)
+		ret = body_parse_json(body.buf, body.len, &req->body, resp);
+	else
+		ret = parse_form_body(req, resp, body.buf, body.len);
+out:
+	strbuf_release(&type);
+	strbuf_release(&body);
+	return ret;
+}
+
+struct json_object *resp_data(struct http_response *resp)
+{
+	if (!resp->data)
+		resp->data = json_object_new_object();
+	return resp->data;
+}
+
+void resp_header(struct http_response *resp, const char *name, const char *fmt, ...)
+{
+	size_t start = resp->headers.len;
+	va_list ap;
+	strbuf_addstr(&resp->headers, name);
+	strbuf_addstr(&resp->headers, ": ");
+	va_start(ap, fmt);
+	strbuf_vaddf(&resp->headers, fmt, ap);
+	va_end(ap);
+	if (memchr(resp->headers.buf + start, '\r', resp->headers.len - start) ||
+	    memchr(resp->headers.buf + start, '\n', resp->headers.len - start)) {
+		strbuf_setlen(&resp->headers, start);
+		return;
+	}
+	strbuf_addstr(&resp->headers, "\r\n");
+}
+
+static int verror(struct http_response *resp, enum err_code e, const char *user_message,
+		  const char *system_fmt, va_list ap)
+{
+	const struct err_info *info = err_info(e);
+	resp->is_error = true;
+	resp->err = e;
+	resp->status = info->status;
+	strbuf_reset(&resp->user_message);
+	strbuf_addstr(&resp->user_message, user_message ? user_message : info->user_message);
+	strbuf_reset(&resp->system_message);
+	if (system_fmt)
+		strbuf_vaddf(&resp->system_message, system_fmt, ap);
+	else
+		strbuf_addstr(&resp->system_message, info->code);
+	return info->status;
+}
+
+int resp_error(struct http_response *resp, enum err_code e, const char *system_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, system_fmt);
+	int st = verror(resp, e, NULL, system_fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+int resp_error_user(struct http_response *resp, enum err_code e, const char *user_message,
+		    const char *system_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, system_fmt);
+	int st = verror(resp, e, user_message, system_fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+void resp_invalid_param(struct http_response *resp, const char *name, const char *reason,
+			const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	if (!resp->invalid_params)
+		resp->invalid_params = json_object_new_array();
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	json_object_object_add(o, "message", json_object_new_string_len(msg.buf, (int)msg.len));
+	json_object_array_add(resp->invalid_params, o);
+	strbuf_release(&msg);
+}
+
+int resp_validation_result(struct http_response *resp)
+{
+	if (!resp->invalid_params)
+		return 0;
+	struct strbuf sys = STRBUF_INIT;
+	size_t n = json_object_array_length(resp->invalid_params);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(resp->invalid_params, i);
+		struct json_object *name, *msg;
+		json_object_object_get_ex(p, "name", &name);
+		json_object_object_get_ex(p, "message", &msg);
+		strbuf_addf(&sys, "%s%s: %s", i ? "; " : "", json_object_get_string(name),
+			    json_object_get_string(msg));
+	}
+	int st = resp_error(resp, ERR_VALIDATION, "%s", sys.buf);
+	strbuf_release(&sys);
+	return st;
+}
+
+static void write_out(struct http_request *req, const char *buf, size_t len)
+{
+	if (req->io && req->io->fcgx) {
+		FCGX_PutStr(buf, (int)len, req->io->fcgx->out);
+		return;
+	}
+	while (len) {
+		ssize_t n = write(1, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+void http_send(struct http_request *req, struct http_response *resp)
+{
+	struct json_object *env = json_object_new_object();
+	struct strbuf *out = &resp->out;
+	const char *body = "";
+	size_t body_len = 0;
+
+	if (!resp->status)
+		resp->status = 500;
+	json_object_object_add(env, "status", json_object_new_int(resp->status));
+	json_object_object_add(env, "description", json_object_new_string(http_reason(resp->status)));
+	if (resp->data) {
+		json_object_object_foreach(resp->data, key, val)
+			json_object_object_add(env, key, json_object_get(val));
+	}
+	if (resp->is_error) {
+		json_object_object_add(env, "user_message",
+				       json_object_new_string_len(resp->user_message.buf,
+								  (int)resp->user_message.len));
+		json_object_object_add(env, "system_message",
+				       json_object_new_string_len(resp->system_message.buf,
+								  (int)resp->system_message.len));
+		json_object_object_add(env, "code", json_object_new_string(err_info(resp->err)->code));
+		if (resp->invalid_params)
+			json_object_object_add(env, "invalid_params",
+					       json_object_get(resp->invalid_params));
+		json_object_object_add(env, "request_id", json_object_new_string(req->request_id));
+	}
+	if (!resp->no_body) {
+		size_t n;
+		body = json_object_to_json_string_length(
+			env, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+		body_len = n;
+	}
+
+	strbuf_reset(out);
+	strbuf_addf(out,
+		    "Status: %d %s\r\n"
+		    "X-Request-ID: %s\r\n"
+		    "X-Kinglet-API-Version: 1\r\n"
+		    "X-Content-Type-Options: nosniff\r\n"
+		    "X-Frame-Options: DENY\r\n"
+		    "Referrer-Policy: no-referrer\r\n"
+		    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n",
+		    resp->status, http_reason(resp->status), req->request_id);
+	if (!resp->cacheable)
+		strbuf_addstr(out, "Cache-Control: no-store\r\n");
+	if (!resp->no_body)
+		strbuf_addf(out,
+			    "Content-Type: application/json; charset=utf-8\r\n"
+			    "Content-Length: %zu\r\n",
+			    body_len + 1);
+	strbuf_add(out, resp->headers.buf, resp->headers.len);
+	strbuf_addstr(out, "\r\n");
+	if (!resp->no_body && !req->is_head) {
+		strbuf_add(out, body, body_len);
+		strbuf_addch(out, '\n');
+	}
+	write_out(req, out->buf, out->len);
+	json_object_put(env);
+}
