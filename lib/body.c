@@ -36,10 +36,27 @@ static bool strings_valid(struct json_object *o)
 	}
 }
 
+/*
+ * json-c cuts an object key at an escaped NUL ("a\u0000b" becomes "a"), where no check after
+ * parsing can see it: look for the escape in the text, which json-c has found well-formed.
+ */
+static bool has_escaped_nul(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && len - i >= 6 && !memcmp(s + i + 2, "0000", 4))
+			return true;
+		i++; /* skip the escaped character: "\\u0000" is a backslash and text */
+	}
+	return false;
+}
+
 int body_parse_json(const char *text, size_t len, struct json_object **out,
 		    struct http_response *resp)
 {
-	struct json_tokener *tok = json_tokener_new_ex(BODY_MAX_DEPTH);
+	/* json-c fails at max_depth nested containers, not after it: allow exactly BODY_MAX_DEPTH. */
+	struct json_tokener *tok = json_tokener_new_ex(BODY_MAX_DEPTH + 1);
 	struct json_object *obj = NULL;
 	int ret = 0;
 
@@ -84,7 +101,7 @@ int body_parse_json(const char *text, size_t len, struct json_object **out,
 		ret = resp_error(resp, ERR_INVALID_JSON, "the body must be a JSON object");
 		goto out;
 	}
-	if (!strings_valid(obj)) {
+	if (!strings_valid(obj) || has_escaped_nul(text, len)) {
 		ret = resp_error(resp, ERR_INVALID_ENCODING,
 				 "a JSON string is not valid UTF-8 or contains NUL");
 		goto out;

@@ -12,7 +12,7 @@
 
 struct conf conf;
 
-enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };
+enum conf_type { CONF_STR, CONF_INT, CONF_BOOL, CONF_CHOICE };
 
 struct conf_key {
 	const char *key;
@@ -20,15 +20,18 @@ struct conf_key {
 	size_t offset;
 	const char *str_default;
 	long long int_default, min, max;
+	const char *choices; /* CONF_CHOICE: "a|b|c" */
 };
 
-#define STR_ROW(k, f, d) { k, CONF_STR, offsetof(struct conf, f), d, 0, 0, 0 },
-#define INT_ROW(k, f, d, lo, hi) { k, CONF_INT, offsetof(struct conf, f), NULL, d, lo, hi },
-#define BOOL_ROW(k, f, d) { k, CONF_BOOL, offsetof(struct conf, f), NULL, d, 0, 1 },
-static const struct conf_key keys[] = { CONF_TABLE(STR_ROW, INT_ROW, BOOL_ROW) };
+#define STR_ROW(k, f, d) { k, CONF_STR, offsetof(struct conf, f), d, 0, 0, 0, NULL },
+#define INT_ROW(k, f, d, lo, hi) { k, CONF_INT, offsetof(struct conf, f), NULL, d, lo, hi, NULL },
+#define BOOL_ROW(k, f, d) { k, CONF_BOOL, offsetof(struct conf, f), NULL, d, 0, 1, NULL },
+#define CHOICE_ROW(k, f, d, c) { k, CONF_CHOICE, offsetof(struct conf, f), d, 0, 0, 0, c },
+static const struct conf_key keys[] = { CONF_TABLE(STR_ROW, INT_ROW, BOOL_ROW, CHOICE_ROW) };
 #undef STR_ROW
 #undef INT_ROW
 #undef BOOL_ROW
+#undef CHOICE_ROW
 
 #define FIELD(k, T) ((T *)((char *)&conf + (k)->offset))
 
@@ -46,6 +49,7 @@ void conf_defaults(void)
 		const struct conf_key *k = &keys[i];
 		switch (k->type) {
 		case CONF_STR:
+		case CONF_CHOICE:
 			free(*FIELD(k, char *));
 			*FIELD(k, char *) = xstrdup(k->str_default);
 			break;
@@ -71,6 +75,21 @@ int conf_set(const char *name, const char *value, struct strbuf *err)
 		free(*FIELD(k, char *));
 		*FIELD(k, char *) = xstrdup(value);
 		return 0;
+	case CONF_CHOICE: {
+		size_t n = strlen(value);
+		for (const char *c = k->choices; *c;) {
+			const char *bar = strchr(c, '|');
+			size_t len = bar ? (size_t)(bar - c) : strlen(c);
+			if (len == n && !memcmp(c, value, n)) {
+				free(*FIELD(k, char *));
+				*FIELD(k, char *) = xstrdup(value);
+				return 0;
+			}
+			c += len + (bar ? 1 : 0);
+		}
+		strbuf_addf(err, "%s: '%s' is not one of %s", name, value, k->choices);
+		return -1;
+	}
 	case CONF_INT: {
 		char *end;
 		errno = 0;

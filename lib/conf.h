@@ -8,10 +8,11 @@
 
 /*
  * STR(key, field, default)  INT(key, field, default, min, max)  BOOL(key, field, default)
+ * CHOICE(key, field, default, "a|b"): a string that must be one of the listed words.
  * Adding a key here adds it to the file format, the defaults and the validation; document it in
  * conf/kinglet.conf.example.
  */
-#define CONF_TABLE(STR, INT, BOOL)                                                                 \
+#define CONF_TABLE(STR, INT, BOOL, CHOICE)                                                         \
 	STR("db.socket", db_socket, "")                                                            \
 	STR("db.host", db_host, "localhost")                                                       \
 	INT("db.port", db_port, 3306, 1, 65535)                                                    \
@@ -21,17 +22,37 @@
 	INT("db.timeout_seconds", db_timeout_seconds, 5, 1, 300)                                   \
 	STR("http.base_path", http_base_path, "/api/v1")                                           \
 	INT("http.max_body_bytes", http_max_body_bytes, 65536, 1024, 1048576)                      \
-	STR("log.file", log_file, "")
+	STR("log.file", log_file, "")                                                              \
+	STR("site.public_url", site_public_url, "http://127.0.0.1:8080")                           \
+	BOOL("signup.enabled", signup_enabled, true)                                               \
+	BOOL("signup.auto_activate", signup_auto_activate, false)                                  \
+	INT("signup.per_ip_per_hour", signup_per_ip_per_hour, 20, 1, 1000000)                      \
+	INT("auth.session_idle_days", auth_session_idle_days, 30, 1, 3650)                         \
+	INT("auth.activation_hours", auth_activation_hours, 48, 1, 8760)                           \
+	INT("auth.reset_minutes", auth_reset_minutes, 60, 5, 10080)                                \
+	INT("auth.login_failures_per_account", auth_login_failures_per_account, 5, 1, 1000000)     \
+	INT("auth.login_failures_per_ip", auth_login_failures_per_ip, 20, 1, 1000000)              \
+	INT("auth.login_window_seconds", auth_login_window_seconds, 60, 1, 86400)                  \
+	INT("auth.resets_per_hour", auth_resets_per_hour, 5, 1, 1000000)                           \
+	INT("scrypt.log2_n", scrypt_log2_n, 15, 10, 20)                                            \
+	INT("scrypt.r", scrypt_r, 8, 1, 32)                                                        \
+	INT("scrypt.p", scrypt_p, 3, 1, 16)                                                        \
+	CHOICE("mail.mode", mail_mode, "spool", "spool|sendmail")                                  \
+	STR("mail.spool_dir", mail_spool_dir, "var/mail")                                          \
+	STR("mail.sendmail_command", mail_sendmail_command, "/usr/sbin/sendmail -t -i")            \
+	STR("mail.from", mail_from, "Kinglet <kinglet@localhost>")
 
 #define CONF_STR_FIELD(key, field, def) char *field;
 #define CONF_INT_FIELD(key, field, def, min, max) long long field;
 #define CONF_BOOL_FIELD(key, field, def) bool field;
+#define CONF_CHOICE_FIELD(key, field, def, choices) char *field;
 struct conf {
-	CONF_TABLE(CONF_STR_FIELD, CONF_INT_FIELD, CONF_BOOL_FIELD)
+	CONF_TABLE(CONF_STR_FIELD, CONF_INT_FIELD, CONF_BOOL_FIELD, CONF_CHOICE_FIELD)
 };
 #undef CONF_STR_FIELD
 #undef CONF_INT_FIELD
 #undef CONF_BOOL_FIELD
+#undef CONF_CHOICE_FIELD
 
 /* The process's configuration; valid after conf_load() returned 0. Read-only afterwards. */
 extern struct conf conf;

@@ -4,7 +4,8 @@
 
 /*
  * X(enum name, HTTP status, code (stable, published: never change one), default user message).
- * Several entries may share a code when the contract gives one code two statuses.
+ * Several entries may share a code when the contract gives one code two statuses. The first entry
+ * of each status is its generic one: err_for_status() answers it for errors the web server made.
  */
 #define ERR_TABLE(X)                                                                               \
 	X(ERR_BAD_REQUEST, 400, "bad_request", "The request could not be understood.")             \
@@ -32,6 +33,7 @@
 	X(ERR_NOT_FOUND, 404, "not_found", "Not found.")                                           \
 	X(ERR_METHOD_NOT_ALLOWED, 405, "method_not_allowed", "That method is not allowed here.")    \
 	X(ERR_REQUEST_TIMEOUT, 408, "request_timeout", "The request took too long to arrive.")    \
+	X(ERR_CONFLICT, 409, "conflict", "The request conflicts with the current state.")          \
 	X(ERR_USER_NAME_TAKEN, 409, "user_name_taken", "That user name is taken.")                  \
 	X(ERR_EMAIL_TAKEN, 409, "email_taken", "That e-mail address is already registered.")        \
 	X(ERR_IDEMPOTENCY_IN_FLIGHT, 409, "idempotency_key_in_flight",                             \

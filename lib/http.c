@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "body.h"
+#include "db.h"
 #include "random.h"
 #include "utf8.h"
 
@@ -466,6 +467,15 @@ void resp_invalid_param(struct http_response *resp, const char *name, const char
 	json_object_object_add(o, "message", json_object_new_string_len(msg.buf, (int)msg.len));
 	json_object_array_add(resp->invalid_params, o);
 	strbuf_release(&msg);
+}
+
+int resp_db_error(struct http_response *resp, int db_rc)
+{
+	if (db_rc == DB_UNAVAILABLE)
+		return resp_error(resp, ERR_DATABASE_UNAVAILABLE, NULL);
+	if (db_rc == DB_CONFLICT)
+		return resp_error(resp, ERR_SERVICE_UNAVAILABLE, "a concurrent change got in the way; retry");
+	return resp_error(resp, ERR_INTERNAL, NULL);
 }
 
 int resp_validation_result(struct http_response *resp)

@@ -126,6 +126,8 @@ int resp_error_user(struct http_response *resp, enum err_code e, const char *use
 /* Record an invalid field for a later ERR_VALIDATION (reason: a snake_case word). */
 void resp_invalid_param(struct http_response *resp, const char *name, const char *reason,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Answer a failed database operation (enum db_rc): 503 database_unavailable, else 500. */
+int resp_db_error(struct http_response *resp, int db_rc);
 /* 422 validation_failed listing the recorded fields, if any were recorded; else 0. */
 int resp_validation_result(struct http_response *resp);
 

@@ -19,8 +19,12 @@ static char log_prog[32] = "kinglet";
 int log_open(const char *path, const char *prog)
 {
 	snprintf(log_prog, sizeof(log_prog), "%s", prog ? prog : "kinglet");
-	if (!path || !*path)
+	if (!path || !*path) {
+		if (log_fd > 2)
+			close(log_fd);
+		log_fd = 2;
 		return 0;
+	}
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		log_error("cannot open log file %s: %s", path, strerror(errno));

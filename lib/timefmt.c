@@ -30,3 +30,16 @@ void time_human(struct strbuf *sb, time_t then, time_t now)
 		strbuf_addf(sb, "%s %02d, %d", months[tm.tm_mon], tm.tm_mday, tm.tm_year + 1900);
 	}
 }
+
+void time_json_add(struct json_object *o, const char *iso_key, const char *human_key, time_t t)
+{
+	struct strbuf sb = STRBUF_INIT;
+	time_iso8601(&sb, t);
+	json_object_object_add(o, iso_key, json_object_new_string_len(sb.buf, (int)sb.len));
+	if (human_key) {
+		strbuf_reset(&sb);
+		time_human(&sb, t, time(NULL));
+		json_object_object_add(o, human_key, json_object_new_string_len(sb.buf, (int)sb.len));
+	}
+	strbuf_release(&sb);
+}

@@ -2,6 +2,7 @@
 #ifndef KINGLET_TIMEFMT_H
 #define KINGLET_TIMEFMT_H
 
+#include <json-c/json.h>
 #include <time.h>
 
 #include "strbuf.h"
@@ -10,5 +11,7 @@
 void time_iso8601(struct strbuf *sb, time_t t);
 /* "N mins ago" / "N hrs ago" when then is less than 24 hours before now, else "Nov 23, 2026". */
 void time_human(struct strbuf *sb, time_t then, time_t now);
+/* Add both forms of t to o: iso_key (ISO-8601) and, when human_key is not NULL, human_key. */
+void time_json_add(struct json_object *o, const char *iso_key, const char *human_key, time_t t);
 
 #endif

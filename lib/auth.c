@@ -1,0 +1,189 @@
+/* auth.c: authenticating requests by token, and creating and revoking sessions. */
+#include "auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "conf.h"
+#include "db.h"
+#include "token.h"
+
+#include "banned.h"
+
+/* Refresh last_used_at at most this often: a write per request would cost throughput. */
+#define TOUCH_AFTER_SECONDS 60
+
+struct presented {
+	const char *token; /* the token text seen so far, or NULL */
+	size_t len;
+	bool mismatch;
+};
+
+static void present(struct presented *p, const char *token, size_t len)
+{
+	if (!p->token) {
+		p->token = token;
+		p->len = len;
+	} else if (!token_equal(p->token, p->len, token, len)) {
+		p->mismatch = true;
+	}
+}
+
+/* One credential field of the triple, from the query string or the form; both must agree. */
+static int triple_field(struct http_request *req, struct http_response *resp, const char *name,
+			const char **out)
+{
+	const struct http_param *q = http_param_get(&req->query, name);
+	const struct http_param *f = http_param_get(&req->form, name);
+	if (q && f && (q->len != f->len || memcmp(q->value, f->value, q->len)))
+		return resp_error(resp, ERR_DUPLICATE_PARAMETER,
+				  "%s differs between the query string and the form", name);
+	*out = q ? q->value : (f ? f->value : NULL);
+	return 0;
+}
+
+static int unauthorized(struct http_response *resp, enum err_code e, const char *why)
+{
+	if (e == ERR_INVALID_SESSION)
+		resp_header(resp, "WWW-Authenticate", "Bearer realm=\"kinglet\", error=\"invalid_token\"");
+	else
+		resp_header(resp, "WWW-Authenticate", "Bearer realm=\"kinglet\"");
+	return resp_error(resp, e, "%s", why);
+}
+
+static int lookup(struct http_response *resp, const char *token, size_t len, struct auth *a)
+{
+	static const char sql[] =
+		"SELECT t.token_id, t.user_id, t.kind, t.scope, u.user_name, "
+		"TIMESTAMPDIFF(SECOND, t.last_used_at, NOW()) "
+		"FROM tokens t JOIN users u ON u.user_id = t.user_id "
+		"WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.user_status = 'active' "
+		"AND (t.expires_at IS NULL OR t.expires_at > NOW()) "
+		"AND (t.kind = 'personal' OR t.last_used_at > NOW() - INTERVAL ? DAY)";
+	static const char touch[] = "UPDATE tokens SET last_used_at = NOW() WHERE token_id = ?";
+	uint8_t hash[SHA256_LEN];
+	struct db_stmt *st;
+	long long idle = 0;
+
+	token_hash(token, len, hash);
+	int rc = db_run(&st, sql,
+			DB_ARGS(DB_STRN((const char *)hash, sizeof(hash)),
+				DB_INT(conf.auth_session_idle_days)));
+	if (rc)
+		return resp_db_error(resp, rc);
+	rc = db_next(st);
+	if (rc == 1) {
+		a->token_id = db_int(st, 0);
+		a->user_id = db_int(st, 1);
+		a->is_session = !strcmp(db_str(st, 2, NULL), "session");
+		a->can_write = !strcmp(db_str(st, 3, NULL), "write");
+		snprintf(a->user_name, sizeof(a->user_name), "%s", db_str(st, 4, NULL));
+		idle = db_int(st, 5);
+	}
+	db_done(st);
+	if (rc < 0)
+		return resp_db_error(resp, rc);
+	if (rc == 0)
+		return unauthorized(resp, ERR_INVALID_SESSION, "unknown, expired or revoked token");
+	if (idle >= TOUCH_AFTER_SECONDS && (rc = db_exec(touch, DB_ARGS(DB_INT(a->token_id)))))
+		return resp_db_error(resp, rc);
+	return 0;
+}
+
+int auth_require(struct http_request *req, struct http_response *resp, enum auth_need need,
+		 struct auth *a)
+{
+	struct presented p = { NULL, 0, false };
+	const char *header = http_env(req, "HTTP_AUTHORIZATION");
+	const char *api_key = http_env(req, "HTTP_X_API_KEY");
+	const char *t_name, *t_id, *t_session;
+	int st;
+
+	memset(a, 0, sizeof(*a));
+	if (!header || !*header)
+		header = http_env(req, "REDIRECT_HTTP_AUTHORIZATION"); /* Apache rewrite rules */
+	if ((st = triple_field(req, resp, "user_name", &t_name)) ||
+	    (st = triple_field(req, resp, "user_id", &t_id)) ||
+	    (st = triple_field(req, resp, "session_id", &t_session)))
+		return st;
+
+	if (header && *header) {
+		if (strncasecmp(header, "Bearer ", 7))
+			return unauthorized(resp, ERR_INVALID_SESSION,
+					    "the Authorization header must be 'Bearer <token>'");
+		const char *tok = header + 7;
+		while (*tok == ' ')
+			tok++;
+		present(&p, tok, strlen(tok));
+	}
+	if (api_key && *api_key)
+		present(&p, api_key, strlen(api_key));
+	if (t_name || t_id || t_session) {
+		if (!t_name || !t_id || !t_session)
+			return unauthorized(resp, ERR_INVALID_SESSION,
+					    "user_name, user_id and session_id go together");
+		present(&p, t_session, strlen(t_session));
+	}
+	if (!p.token)
+		return unauthorized(resp, ERR_NOT_AUTHENTICATED, "no credentials");
+	if (p.mismatch)
+		return unauthorized(resp, ERR_INVALID_SESSION, "the credentials name different tokens");
+	if (!token_well_formed(p.token, p.len))
+		return unauthorized(resp, ERR_INVALID_SESSION, "malformed token");
+	if ((st = lookup(resp, p.token, p.len, a)))
+		return st;
+	if (api_key && *api_key && a->is_session)
+		return unauthorized(resp, ERR_INVALID_SESSION,
+				    "X-Api-Key takes a personal access token, not a session");
+	if (t_name) {
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", a->user_id);
+		bool same_id = token_equal(id, strlen(id), t_id, strlen(t_id));
+		bool same_name = strlen(t_name) == strlen(a->user_name) &&
+				 !strcasecmp(t_name, a->user_name);
+		if (!same_id || !same_name)
+			return unauthorized(resp, ERR_INVALID_SESSION,
+					    "user_name and user_id do not match the session");
+	}
+	if (need == AUTH_WRITE && !a->can_write)
+		return resp_error(resp, ERR_INSUFFICIENT_SCOPE, "this token has the read scope");
+	if (need == AUTH_SESSION && !a->is_session)
+		return resp_error_user(resp, ERR_FORBIDDEN,
+				       "Log in to manage tokens: a token cannot do this.",
+				       "this route needs a session from login");
+	return 0;
+}
+
+const char *auth_client_addr(const struct http_request *req)
+{
+	const char *addr = http_env(req, "REMOTE_ADDR");
+	return addr && *addr ? addr : "unknown";
+}
+
+int auth_session_create(long long user_id, struct strbuf *token_out, long long *expires_at)
+{
+	static const char sql[] =
+		"INSERT INTO tokens (user_id, token_hash, kind, scope) VALUES (?, ?, 'session', 'write')";
+	uint8_t hash[SHA256_LEN];
+	size_t start = token_out->len;
+	if (token_new(token_out) < 0)
+		return DB_ERROR;
+	token_hash(token_out->buf + start, token_out->len - start, hash);
+	int rc = db_exec(sql, DB_ARGS(DB_INT(user_id), DB_STRN((const char *)hash, sizeof(hash))));
+	if (rc)
+		strbuf_setlen(token_out, start);
+	*expires_at = (long long)time(NULL) + conf.auth_session_idle_days * 86400;
+	return rc;
+}
+
+int auth_revoke_user(long long user_id, bool all)
+{
+	static const char sessions[] = "UPDATE tokens SET revoked_at = NOW() "
+				       "WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL";
+	static const char every[] = "UPDATE tokens SET revoked_at = NOW() "
+				    "WHERE user_id = ? AND revoked_at IS NULL";
+	return db_exec(all ? every : sessions, DB_ARGS(DB_INT(user_id)));
+}

@@ -1,0 +1,24 @@
+/* throttle.h: fixed-window counters in the database, shared by every process (brute-force limits). */
+#ifndef KINGLET_THROTTLE_H
+#define KINGLET_THROTTLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A counter's name ("login:ip:127.0.0.1"), its window length and its limit. */
+struct throttle {
+	const char *bucket;
+	size_t len;
+	long long window_seconds;
+	long long limit;
+};
+
+/*
+ * Count one hit. *over is set when the hits in the current window (this one included) exceed the
+ * limit, with *retry_after the seconds until the window ends. 0 or a negative enum db_rc.
+ */
+int throttle_hit(const struct throttle *t, bool *over, long long *retry_after);
+/* Whether the limit is already reached in this window, without counting. 0 or enum db_rc. */
+int throttle_reached(const struct throttle *t, bool *reached, long long *retry_after);
+
+#endif

@@ -1,0 +1,699 @@
+/* users.c: accounts: sign-up, activation, profile, update, deletion, forgotten and changed passwords. */
+#include "users.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth.h"
+#include "body.h"
+#include "conf.h"
+#include "db.h"
+#include "mail.h"
+#include "password.h"
+#include "render.h"
+#include "throttle.h"
+#include "timefmt.h"
+#include "token.h"
+
+#include "banned.h"
+
+#define DESC_MAX_CHARS 2000
+
+/* ---- brute-force and abuse limits ---- */
+
+/* "prefix" + lower-cased key, the name of a throttle bucket. */
+static void bucket_name(struct strbuf *sb, const char *prefix, const char *key)
+{
+	strbuf_addstr(sb, prefix);
+	for (; *key && sb->len < 280; key++)
+		strbuf_addch(sb, tolower((unsigned char)*key));
+}
+
+static int too_many(struct http_response *resp, long long retry_after)
+{
+	resp_header(resp, "Retry-After", "%lld", retry_after > 0 ? retry_after : 1);
+	return resp_error(resp, ERR_RATE_LIMITED, "too many attempts; retry in %lld s", retry_after);
+}
+
+/* Count one request against a per-address limit of limit per window; 0 or an error status. */
+static int limit_address(struct http_request *req, struct http_response *resp, const char *what,
+			 long long limit, long long window)
+{
+	struct strbuf b = STRBUF_INIT;
+	bool over = false;
+	long long retry = 0;
+	bucket_name(&b, what, auth_client_addr(req));
+	struct throttle t = { b.buf, b.len, window, limit };
+	int rc = throttle_hit(&t, &over, &retry);
+	strbuf_release(&b);
+	if (rc)
+		return resp_db_error(resp, rc);
+	return over ? too_many(resp, retry) : 0;
+}
+
+static void login_buckets(struct http_request *req, const char *account, struct strbuf *acct,
+			  struct strbuf *addr, struct throttle t[2])
+{
+	bucket_name(acct, "login:acct:", account);
+	bucket_name(addr, "login:ip:", auth_client_addr(req));
+	t[0] = (struct throttle){ acct->buf, acct->len, conf.auth_login_window_seconds,
+				  conf.auth_login_failures_per_account };
+	t[1] = (struct throttle){ addr->buf, addr->len, conf.auth_login_window_seconds,
+				  conf.auth_login_failures_per_ip };
+}
+
+int users_login_blocked(struct http_request *req, struct http_response *resp, const char *account)
+{
+	struct strbuf acct = STRBUF_INIT, addr = STRBUF_INIT;
+	struct throttle t[2];
+	int ret = 0;
+	login_buckets(req, account, &acct, &addr, t);
+	for (int i = 0; i < 2 && !ret; i++) {
+		bool reached = false;
+		long long retry = 0;
+		int rc = throttle_reached(&t[i], &reached, &retry);
+		if (rc)
+			ret = resp_db_error(resp, rc);
+		else if (reached)
+			ret = too_many(resp, retry);
+	}
+	strbuf_release(&acct);
+	strbuf_release(&addr);
+	return ret;
+}
+
+int users_login_failed(struct http_request *req, struct http_response *resp, const char *account)
+{
+	struct strbuf acct = STRBUF_INIT, addr = STRBUF_INIT;
+	struct throttle t[2];
+	int ret = 0;
+	login_buckets(req, account, &acct, &addr, t);
+	for (int i = 0; i < 2 && !ret; i++) {
+		bool over;
+		long long retry;
+		int rc = throttle_hit(&t[i], &over, &retry);
+		if (rc)
+			ret = resp_db_error(resp, rc);
+	}
+	strbuf_release(&acct);
+	strbuf_release(&addr);
+	return ret;
+}
+
+/* ---- mail tokens (activation, reset) ---- */
+
+/* Create a single-use token for purpose, valid for seconds; its text is appended to token. */
+static int mail_token_create(long long user_id, const char *purpose, long long seconds,
+			     struct strbuf *token)
+{
+	static const char sql[] = "INSERT INTO mail_tokens (token_hash, user_id, purpose, expires_at) "
+				  "VALUES (?, ?, ?, NOW() + INTERVAL ? SECOND)";
+	uint8_t hash[SHA256_LEN];
+	size_t start = token->len;
+	if (token_new(token) < 0)
+		return DB_ERROR;
+	token_hash(token->buf + start, token->len - start, hash);
+	return db_exec(sql, DB_ARGS(DB_STRN((const char *)hash, sizeof(hash)), DB_INT(user_id),
+				    DB_STR(purpose), DB_INT(seconds)));
+}
+
+/*
+ * Inside a transaction: mark the unused, unexpired token of purpose used and give its user.
+ * *user_id is 0 when there is no such token. 0 or a db rc.
+ */
+static int mail_token_consume(const char *token, size_t len, const char *purpose,
+			      long long *user_id)
+{
+	static const char find[] = "SELECT user_id FROM mail_tokens WHERE token_hash = ? AND "
+				   "purpose = ? AND used_at IS NULL AND expires_at > NOW() FOR UPDATE";
+	static const char use[] = "UPDATE mail_tokens SET used_at = NOW() WHERE token_hash = ?";
+	uint8_t hash[SHA256_LEN];
+	struct db_stmt *st;
+	*user_id = 0;
+	if (!token_well_formed(token, len))
+		return 0;
+	token_hash(token, len, hash);
+	int rc = db_run(&st, find, DB_ARGS(DB_STRN((const char *)hash, sizeof(hash)), DB_STR(purpose)));
+	if (rc)
+		return rc;
+	rc = db_next(st);
+	if (rc == 1)
+		*user_id = db_int(st, 0);
+	db_done(st);
+	if (rc < 0)
+		return rc;
+	if (!*user_id)
+		return 0;
+	return db_exec(use, DB_ARGS(DB_STRN((const char *)hash, sizeof(hash))));
+}
+
+/* The activation mail: the token, a link, and the password when the server chose it. */
+static int send_activation(const char *email, const char *name, const char *token,
+			   const char *generated_password)
+{
+	struct strbuf body = STRBUF_INIT;
+	strbuf_addf(&body, "Welcome to Kinglet, %s.\n\n", name);
+	if (token) {
+		strbuf_addf(&body,
+			    "Activate your account by opening this link:\n\n  %s%s/users/activate/%s\n\n"
+			    "or by sending its code, %s, to POST %s/users/activate as user_digest.\n"
+			    "The link works once and expires in %lld hours.\n",
+			    conf.site_public_url, conf.http_base_path, token, token,
+			    conf.http_base_path, conf.auth_activation_hours);
+	}
+	if (generated_password)
+		strbuf_addf(&body, "\nYour password: %s\nChange it with PUT %s/users/password.\n",
+			    generated_password, conf.http_base_path);
+	int rc = mail_send(email, "Activate your Kinglet account", body.buf);
+	strbuf_release(&body);
+	return rc;
+}
+
+/* ---- sign-up and activation ---- */
+
+static const char *valid_user_name(const struct http_request *req, struct http_response *resp)
+{
+	size_t len;
+	const char *name = body_string(req, resp, "user_name", true, 1, USER_NAME_MAX, &len);
+	if (name && !validate_user_name(name, len)) {
+		resp_invalid_param(resp, "user_name", "invalid_format",
+				   "Use 1 to 30 letters, digits and underscores.");
+		return NULL;
+	}
+	if (name && validate_user_name_reserved(name)) {
+		resp_invalid_param(resp, "user_name", "reserved", "%s is reserved.", name);
+		return NULL;
+	}
+	return name;
+}
+
+static const char *valid_email(const struct http_request *req, struct http_response *resp,
+			       bool required)
+{
+	size_t len;
+	const char *email = body_string(req, resp, "email", required, 1, EMAIL_MAX, &len);
+	if (email && !validate_email(email, len)) {
+		resp_invalid_param(resp, "email", "invalid_format", "Not a valid e-mail address.");
+		return NULL;
+	}
+	return email;
+}
+
+int users_signup(struct http_request *req, struct http_response *resp)
+{
+	static const char *const fields[] = { "user_name", "email", "password", NULL };
+	static const char insert[] =
+		"INSERT INTO users (user_name, email, password_hash, user_status) VALUES (?, ?, ?, ?)";
+	struct strbuf hash = STRBUF_INIT, token = STRBUF_INIT, generated = STRBUF_INIT;
+	const char *name, *email, *password;
+	long long user_id;
+	int ret, rc;
+
+	if (!conf.signup_enabled)
+		return resp_error(resp, ERR_SIGNUPS_CLOSED, NULL);
+	body_allow_only(req, resp, fields);
+	name = valid_user_name(req, resp);
+	email = valid_email(req, resp, true);
+	password = body_string(req, resp, "password", false, PASSWORD_MIN_CHARS,
+			       PASSWORD_MAX_CHARS, NULL);
+	if ((ret = resp_validation_result(resp)))
+		return ret;
+	if ((ret = limit_address(req, resp, "signup:ip:", conf.signup_per_ip_per_hour, 3600)))
+		return ret;
+	if (!password) {
+		if (password_generate(&generated) < 0) {
+			ret = resp_error(resp, ERR_INTERNAL, "no randomness");
+			goto out;
+		}
+		password = generated.buf;
+	}
+	if (password_hash(&hash, password) < 0) {
+		ret = resp_error(resp, ERR_INTERNAL, "password hashing failed");
+		goto out;
+	}
+	const char *status = conf.signup_auto_activate ? "active" : "pending";
+	if ((rc = db_begin()) ||
+	    (rc = db_exec(insert, DB_ARGS(DB_STR(name), DB_STR(email), DB_STR(hash.buf),
+					  DB_STR(status)))))
+		goto db_fail;
+	user_id = (long long)db_insert_id();
+	if (!conf.signup_auto_activate &&
+	    (rc = mail_token_create(user_id, "activate", conf.auth_activation_hours * 3600, &token)))
+		goto db_fail;
+	if ((rc = db_commit()))
+		goto db_fail;
+
+	if ((token.len || generated.len) &&
+	    send_activation(email, name, token.len ? token.buf : NULL,
+			    generated.len ? generated.buf : NULL) < 0) {
+		/* The account is kept: POST /users/activate/resend sends a new mail. */
+		ret = resp_error(resp, ERR_MAIL_UNAVAILABLE,
+				 "the account was created but the activation mail could not be sent; "
+				 "use POST /users/activate/resend");
+		goto out;
+	}
+	struct json_object *o = resp_data(resp);
+	json_object_object_add(o, "user_id", json_object_new_int64(user_id));
+	json_object_object_add(o, "user_name", json_object_new_string(name));
+	json_object_object_add(o, "email", json_object_new_string(email));
+	json_object_object_add(o, "user_status", json_object_new_string(status));
+	resp_header(resp, "Location", "%s/users/%s", conf.http_base_path, name);
+	ret = 201;
+	goto out;
+db_fail:
+	db_rollback();
+	if (rc == DB_DUPLICATE && db_duplicate_key("users_user_name"))
+		ret = resp_error(resp, ERR_USER_NAME_TAKEN, "user_name %s is taken", name);
+	else if (rc == DB_DUPLICATE && db_duplicate_key("users_email"))
+		ret = resp_error(resp, ERR_EMAIL_TAKEN, "that e-mail address is registered");
+	else
+		ret = resp_db_error(resp, rc);
+out:
+	strbuf_release(&hash);
+	strbuf_release(&token);
+	strbuf_release(&generated);
+	return ret;
+}
+
+static int activate(struct http_response *resp, const char *token)
+{
+	static const char sql[] =
+		"UPDATE users SET user_status = 'active' WHERE user_id = ? AND user_status = 'pending'";
+	long long user_id;
+	int rc;
+	if ((rc = db_begin()) ||
+	    (rc = mail_token_consume(token, strlen(token), "activate", &user_id)))
+		goto fail;
+	if (!user_id) {
+		db_rollback();
+		return resp_error(resp, ERR_INVALID_TOKEN, "unknown, used or expired activation token");
+	}
+	if ((rc = db_exec(sql, DB_ARGS(DB_INT(user_id)))) || (rc = db_commit()))
+		goto fail;
+	json_object_object_add(resp_data(resp), "activate_account", json_object_new_boolean(1));
+	return 200;
+fail:
+	db_rollback();
+	return resp_db_error(resp, rc);
+}
+
+int users_activate_get(struct http_request *req, struct http_response *resp)
+{
+	return activate(resp, req->params[0].str);
+}
+
+int users_activate_post(struct http_request *req, struct http_response *resp)
+{
+	static const char *const fields[] = { "user_digest", NULL };
+	int ret;
+	body_allow_only(req, resp, fields);
+	const char *token = body_string(req, resp, "user_digest", true, 1, 256, NULL);
+	if ((ret = resp_validation_result(resp)))
+		return ret;
+	return activate(resp, token);
+}
+
+int users_activate_resend(struct http_request *req, struct http_response *resp)
+{
+	static const char *const fields[] = { "email", NULL };
+	static const char sql[] = "SELECT user_id, user_name, email FROM users "
+				  "WHERE email = ? AND user_status = 'pending'";
+	struct strbuf token = STRBUF_INIT, name = STRBUF_INIT, email = STRBUF_INIT;
+	struct db_stmt *st;
+	long long user_id = 0;
+	int ret, rc;
+
+	body_allow_only(req, resp, fields);
+	const char *given = valid_email(req, resp, true);
+	if ((ret = resp_validation_result(resp)))
+		return ret;
+	if ((ret = limit_address(req, resp, "resend:ip:", conf.auth_resets_per_hour, 3600)))
+		return ret;
+	if ((rc = db_run(&st, sql, DB_ARGS(DB_STR(given)))))
+		return resp_db_error(resp, rc);
+	if ((rc = db_next(st)) == 1) {
+		user_id = db_int(st, 0);
+		strbuf_addstr(&name, db_str(st, 1, NULL));
+		strbuf_addstr(&email, db_str(st, 2, NULL));
+	}
+	db_done(st);
+	if (rc < 0) {
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
+	/* The same answer whether or not a pending account has that address. */
+	if (user_id) {
+		if ((rc = mail_token_create(user_id, "activate", conf.auth_activation_hours * 3600,
+					    &token))) {
+			ret = resp_db_error(resp, rc);
+			goto out;
+		}
+		if (send_activation(email.buf, name.buf, token.buf, NULL) < 0) {
+			ret = resp_error(resp, ERR_MAIL_UNAVAILABLE, NULL);
+			goto out;
+		}
+	}
+	json_object_object_add(resp_data(resp), "activation_sent", json_object_new_boolean(1));
+	ret = 200;
+out:
+	strbuf_release(&token);
+	strbuf_release(&name);
+	strbuf_release(&email);
+	return ret;
+}
+
+/* ---- profile ---- */
+
+int users_profile(struct http_request *req, struct http_response *resp)
+{
+	static const char sql[] =
+		"SELECT user_id, user_name, email, user_status, UNIX_TIMESTAMP(created_at), "
+		"desc_markup, desc_format FROM users WHERE user_name = ?";
+	struct auth a;
+	struct db_stmt *st;
+	int ret, rc;
+
+	if ((ret = auth_require(req, resp, AUTH_READ, &a)))
+		return ret;
+	if ((rc = db_run(&st, sql, DB_ARGS(DB_STR(req->params[0].str)))))
+		return resp_db_error(resp, rc);
+	rc = db_next(st);
+	if (rc == 1) {
+		bool self = db_int(st, 0) == a.user_id;
+		const char *status = db_str(st, 3, NULL);
+		if (!self && strcmp(status, "active")) {
+			rc = 0; /* pending and deleted accounts are not there for others */
+		} else {
+			struct json_object *o = resp_data(resp);
+			size_t len;
+			const char *s;
+			json_object_object_add(o, "user_id", json_object_new_int64(db_int(st, 0)));
+			json_object_object_add(o, "user_name",
+					       json_object_new_string(db_str(st, 1, NULL)));
+			if (self) {
+				json_object_object_add(o, "email",
+						       json_object_new_string(db_str(st, 2, NULL)));
+				json_object_object_add(o, "user_status",
+						       json_object_new_string(status));
+			}
+			time_json_add(o, "created_at", "created_date", (time_t)db_int(st, 4));
+			if (self) {
+				s = db_str(st, 5, &len);
+				json_object_object_add(o, "desc_markup",
+						       json_object_new_string_len(s, (int)len));
+			}
+			s = db_str(st, 6, &len);
+			json_object_object_add(o, "desc_format", json_object_new_string_len(s, (int)len));
+		}
+	}
+	db_done(st);
+	if (rc < 0)
+		return resp_db_error(resp, rc);
+	if (rc == 0)
+		return resp_error(resp, ERR_NOT_FOUND, "no such user");
+	return 200;
+}
+
+int users_update(struct http_request *req, struct http_response *resp)
+{
+	static const char *const fields[] = { "email", "desc_markup", NULL };
+	static const char sql[] = "UPDATE users SET email = COALESCE(?, email), "
+				  "desc_markup = COALESCE(?, desc_markup), "
+				  "desc_format = COALESCE(?, desc_format) WHERE user_id = ?";
+	struct strbuf html = STRBUF_INIT, users_url = STRBUF_INIT;
+	struct auth a;
+	size_t desc_len = 0;
+	int ret, rc;
+
+	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
+		return ret;
+	body_allow_only(req, resp, fields);
+	const char *email = valid_email(req, resp, false);
+	const char *desc = body_string(req, resp, "desc_markup", false, 0, DESC_MAX_CHARS, &desc_len);
+	if (!body_has(req, "email") && !body_has(req, "desc_markup"))
+		resp_invalid_param(resp, "email", "missing", "Give email and/or desc_markup.");
+	if ((ret = resp_validation_result(resp)))
+		return ret;
+	if (desc) {
+		strbuf_addf(&users_url, "%s/users", conf.http_base_path);
+		render_text(&html, desc, desc_len, users_url.buf);
+	}
+	rc = db_exec(sql, DB_ARGS(email ? DB_STR(email) : DB_NULL,
+				  desc ? DB_STRN(desc, desc_len) : DB_NULL,
+				  desc ? DB_STRN(html.buf, html.len) : DB_NULL, DB_INT(a.user_id)));
+	strbuf_release(&html);
+	strbuf_release(&users_url);
+	if (rc == DB_DUPLICATE)
+		return resp_error(resp, ERR_EMAIL_TAKEN, "that e-mail address is registered");
+	if (rc)
+		return resp_db_error(resp, rc);
+	json_object_object_add(resp_data(resp), "profile_updated", json_object_new_boolean(1));
+	return 200;
+}
+
+/* ---- passwords ---- */
+
+/*
+ * Check the caller's current password (field) against the database, counting failures like
+ * failed logins. 0 when it matches, else an error status (403 invalid_credentials, 429, 5xx).
+ */
+static int check_current_password(struct http_request *req, struct http_response *resp,
+				  const struct auth *a, const char *password)
+{
+	static const char sql[] = "SELECT password_hash FROM users WHERE user_id = ?";
+	struct strbuf hash = STRBUF_INIT;
+	struct db_stmt *st;
+	int ret, rc;
+	if ((ret = users_login_blocked(req, resp, a->user_name)))
+		return ret;
+	if ((rc = db_run(&st, sql, DB_ARGS(DB_INT(a->user_id)))))
+		return resp_db_error(resp, rc);
+	if ((rc = db_next(st)) == 1)
+		strbuf_addstr(&hash, db_str(st, 0, NULL));
+	db_done(st);
+	if (rc != 1) {
+		strbuf_release(&hash);
+		return resp_db_error(resp, rc < 0 ? rc : DB_ERROR);
+	}
+	rc = password_verify(hash.buf, password);
+	strbuf_release(&hash);
+	if (rc == 1)
+		return 0;
+	if ((ret = users_login_failed(req, resp, a->user_name)))
+		return ret;
+	return resp_error(resp, ERR_WRONG_PASSWORD, "the current password is not correct");
+}
+
+/* new_password and verify_password: present, 8–128 characters, equal. Records invalid params. */
+static const char *new_password(const struct http_request *req, struct http_response *resp)
+{
+	const char *pw = body_string(req, resp, "new_password", true, PASSWORD_MIN_CHARS,
+				     PASSWORD_MAX_CHARS, NULL);
+	const char *verify = body_string(req, resp, "verify_password", true, 0, PASSWORD_MAX_CHARS,
+					 NULL);
+	if (pw && verify && strcmp(pw, verify)) {
+		resp_invalid_param(resp, "verify_password", "mismatch",
+				   "verify_password differs from new_password.");
+		return NULL;
+	}
+	return pw;
+}
+
+int users_password_forgot(struct http_request *req, struct http_response *resp)
+{
+	static const char *const fields[] = { "user_name", "email", NULL };
+	static const char sql[] = "SELECT user_id, user_name, email FROM users WHERE "
+				  "(? IS NULL OR user_name = ?) AND (? IS NULL OR email = ?) "
+				  "AND user_status = 'active'";
+	struct strbuf token = STRBUF_INIT, body = STRBUF_INIT, name = STRBUF_INIT,
+		      email = STRBUF_INIT, bucket = STRBUF_INIT;
+	struct db_stmt *st;
+	long long user_id = 0;
+	int ret, rc;
+
+	body_allow_only(req, resp, fields);
+	const char *n = body_string(req, resp, "user_name", false, 1, USER_NAME_MAX, NULL);
+	const char *e = body_string(req, resp, "email", false, 1, EMAIL_MAX, NULL);
+	if (!body_has(req, "user_name") && !body_has(req, "email"))
+		resp_invalid_param(resp, "user_name", "missing", "Give user_name and/or email.");
+	if ((ret = resp_validation_result(resp)))
+		return ret;
+	if ((ret = limit_address(req, resp, "reset:ip:", conf.auth_resets_per_hour, 3600)))
+		return ret;
+	/* Per account, keyed by what was asked, so the answer tells nothing about existence. */
+	bucket_name(&bucket, "reset:acct:", n ? n : e);
+	struct throttle t = { bucket.buf, bucket.len, 3600, conf.auth_resets_per_hour };
+	bool over = false;
+	long long retry = 0;
+	if ((rc = throttle_hit(&t, &over, &retry))) {
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
+	if (over) {
+		ret = too_many(resp, retry);
+		goto out;
+	}
+	struct db_arg nn = n ? DB_STR(n) : DB_NULL, ee = e ? DB_STR(e) : DB_NULL;
+	if ((rc = db_run(&st, sql, DB_ARGS(nn, nn, ee, ee)))) {
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
+	if ((rc = db_next(st)) == 1) {
+		user_id = db_int(st, 0);
+		strbuf_addstr(&name, db_str(st, 1, NULL));
+		strbuf_addstr(&email, db_str(st, 2, NULL));
+	}
+	db_done(st);
+	if (rc < 0) {
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
+	if (user_id) {
+		if ((rc = mail_token_create(user_id, "reset", conf.auth_reset_minutes * 60, &token))) {
+			ret = resp_db_error(resp, rc);
+			goto out;
+		}
+		strbuf_addf(&body,
+			    "Hello %s,\n\nsomeone (we hope you) asked to reset your Kinglet password.\n"
+			    "Your reset token: %s\n\nSet a new password with PUT %s%s/users/password and "
+			    "the body\n  {\"reset_token\": \"%s\", \"new_password\": \"...\", "
+			    "\"verify_password\": \"...\"}\n\nThe token works once and expires in %lld "
+			    "minutes. If you did not ask, ignore this mail.\n",
+			    name.buf, token.buf, conf.site_public_url, conf.http_base_path, token.buf,
+			    conf.auth_reset_minutes);
+		if (mail_send(email.buf, "Reset your Kinglet password", body.buf) < 0) {
+			ret = resp_error(resp, ERR_MAIL_UNAVAILABLE, NULL);
+			goto out;
+		}
+	}
+	json_object_object_add(resp_data(resp), "reset_requested", json_object_new_boolean(1));
+	ret = 200;
+out:
+	strbuf_release(&token);
+	strbuf_release(&body);
+	strbuf_release(&name);
+	strbuf_release(&email);
+	strbuf_release(&bucket);
+	return ret;
+}
+
+static const char set_password_sql[] =
+	"UPDATE users SET password_hash = ? WHERE user_id = ? AND user_status = 'active'";
+
+static int password_reset(struct http_request *req, struct http_response *resp)
+{
+	static const char *const fields[] = { "reset_token", "new_password", "verify_password", NULL };
+	static const char who[] = "SELECT user_name FROM users WHERE user_id = ?";
+	struct strbuf hash = STRBUF_INIT;
+	struct db_stmt *st;
+	long long user_id = 0;
+	size_t token_len;
+	int ret, rc;
+
+	body_allow_only(req, resp, fields);
+	const char *token = body_string(req, resp, "reset_token", true, 1, 256, &token_len);
+	const char *pw = new_password(req, resp);
+	if ((ret = resp_validation_result(resp)))
+		return ret;
+	/* Hash before the transaction: scrypt takes long, locks should not. */
+	if (password_hash(&hash, pw) < 0) {
+		ret = resp_error(resp, ERR_INTERNAL, "password hashing failed");
+		goto out;
+	}
+	if ((rc = db_begin()) || (rc = mail_token_consume(token, token_len, "reset", &user_id)))
+		goto db_fail;
+	if (!user_id) {
+		db_rollback();
+		ret = resp_error(resp, ERR_INVALID_TOKEN, "unknown, used or expired reset token");
+		goto out;
+	}
+	if ((rc = db_exec(set_password_sql, DB_ARGS(DB_STR(hash.buf), DB_INT(user_id)))) ||
+	    (rc = auth_revoke_user(user_id, false)) || (rc = db_run(&st, who, DB_ARGS(DB_INT(user_id)))))
+		goto db_fail;
+	struct json_object *o = resp_data(resp);
+	if ((rc = db_next(st)) == 1)
+		json_object_object_add(o, "user_name", json_object_new_string(db_str(st, 0, NULL)));
+	db_done(st);
+	if (rc < 0 || (rc = db_commit()))
+		goto db_fail;
+	json_object_object_add(o, "user_id", json_object_new_int64(user_id));
+	json_object_object_add(o, "password_changed", json_object_new_boolean(1));
+	ret = 200;
+	goto out;
+db_fail:
+	db_rollback();
+	ret = resp_db_error(resp, rc);
+out:
+	strbuf_release(&hash);
+	return ret;
+}
+
+int users_password_change(struct http_request *req, struct http_response *resp)
+{
+	static const char *const fields[] = { "old_password", "new_password", "verify_password",
+					      NULL };
+	struct strbuf hash = STRBUF_INIT, session = STRBUF_INIT;
+	struct auth a;
+	long long expires_at;
+	int ret, rc;
+
+	if (body_has(req, "reset_token"))
+		return password_reset(req, resp);
+	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
+		return ret;
+	body_allow_only(req, resp, fields);
+	const char *old = body_string(req, resp, "old_password", true, 1, PASSWORD_MAX_CHARS, NULL);
+	const char *pw = new_password(req, resp);
+	if ((ret = resp_validation_result(resp)) || (ret = check_current_password(req, resp, &a, old)))
+		return ret;
+	if (password_hash(&hash, pw) < 0) {
+		ret = resp_error(resp, ERR_INTERNAL, "password hashing failed");
+		goto out;
+	}
+	if ((rc = db_begin()) ||
+	    (rc = db_exec(set_password_sql, DB_ARGS(DB_STR(hash.buf), DB_INT(a.user_id)))) ||
+	    (rc = auth_revoke_user(a.user_id, false)) ||
+	    (rc = auth_session_create(a.user_id, &session, &expires_at)) || (rc = db_commit())) {
+		db_rollback();
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
+	struct json_object *o = resp_data(resp);
+	json_object_object_add(o, "user_id", json_object_new_int64(a.user_id));
+	json_object_object_add(o, "user_name", json_object_new_string(a.user_name));
+	json_object_object_add(o, "session_id",
+			       json_object_new_string_len(session.buf, (int)session.len));
+	time_json_add(o, "expires_at", NULL, (time_t)expires_at);
+	ret = 200;
+out:
+	strbuf_release(&hash);
+	strbuf_release(&session);
+	return ret;
+}
+
+/* ---- deletion ---- */
+
+int users_delete(struct http_request *req, struct http_response *resp)
+{
+	static const char *const fields[] = { "password", NULL };
+	static const char sql[] = "UPDATE users SET user_status = 'deleted' WHERE user_id = ?";
+	struct auth a;
+	int ret, rc;
+
+	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
+		return ret;
+	body_allow_only(req, resp, fields);
+	const char *pw = body_string(req, resp, "password", true, 1, PASSWORD_MAX_CHARS, NULL);
+	if ((ret = resp_validation_result(resp)) || (ret = check_current_password(req, resp, &a, pw)))
+		return ret;
+	if ((rc = db_begin()) || (rc = db_exec(sql, DB_ARGS(DB_INT(a.user_id)))) ||
+	    (rc = auth_revoke_user(a.user_id, true)) || (rc = db_commit())) {
+		db_rollback();
+		return resp_db_error(resp, rc);
+	}
+	json_object_object_add(resp_data(resp), "deleted", json_object_new_boolean(1));
+	return 200;
+}
