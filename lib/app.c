@@ -36,15 +36,19 @@ static void install_signals(void)
 
 /*
  * The web server re-ran this request to render an error it made itself (lighttpd
- * server.error-handler): answer that status as JSON.
+ * server.error-handler sets REDIRECT_STATUS; it is 200 on ordinary requests): answer that status
+ * as JSON. parse_status is what our own parsing of the original request said: a 400 there names
+ * the precise reason (lighttpd refuses %FF and %00 itself), so it is kept.
  */
-static int server_error(struct http_request *req, struct http_response *resp)
+static int server_error(struct http_request *req, struct http_response *resp, int parse_status)
 {
 	const char *rs = http_env(req, "REDIRECT_STATUS");
 	int status = rs ? atoi(rs) : 0;
 	enum err_code e;
 	if (status < 400 || status > 599)
 		return 0;
+	if (parse_status == 400 && (status == 400 || status == 404))
+		return 400; /* lighttpd does not route a path that is not UTF-8: it answers 404 */
 	if (!err_for_status(status, &e))
 		e = status < 500 ? ERR_BAD_REQUEST : ERR_INTERNAL;
 	resp_error(resp, e, "the web server refused the request (%d)", status);
@@ -80,7 +84,7 @@ static void handle(struct http_io *io, const struct route *routes, size_t nroute
 	http_response_reset(resp);
 	status = http_parse_head(&req, resp, conf.http_base_path);
 	/* An error page request answers its status whatever the path looked like. */
-	int server_status = server_error(&req, resp);
+	int server_status = server_error(&req, resp, status);
 	if (server_status)
 		status = server_status;
 	if (status || (status = http_read_body(&req, resp, (size_t)conf.http_max_body_bytes)) ||

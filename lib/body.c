@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,7 @@ static bool has_escaped_nul(const char *s, size_t len)
 int body_parse_json(const char *text, size_t len, struct json_object **out,
 		    struct http_response *resp)
 {
-	/* json-c fails at max_depth nested containers, not after it: allow exactly BODY_MAX_DEPTH. */
+	/* json-c fails at max_depth nested containers, not beyond: allow exactly BODY_MAX_DEPTH. */
 	struct json_tokener *tok = json_tokener_new_ex(BODY_MAX_DEPTH + 1);
 	struct json_object *obj = NULL;
 	int ret = 0;
@@ -168,7 +169,8 @@ const char *body_string(const struct http_request *req, struct http_response *re
 	return s;
 }
 
-static bool parse_decimal(const char *s, long long *out)
+/* True when s is an optionally negative decimal; *overflow when it is outside long long. */
+static bool parse_decimal(const char *s, long long *out, bool *overflow)
 {
 	const char *p = s;
 	if (*p == '-')
@@ -180,7 +182,8 @@ static bool parse_decimal(const char *s, long long *out)
 			return false;
 	errno = 0;
 	*out = strtoll(s, NULL, 10);
-	return errno == 0;
+	*overflow = errno != 0;
+	return true;
 }
 
 bool body_int(const struct http_request *req, struct http_response *resp, const char *name,
@@ -188,27 +191,24 @@ bool body_int(const struct http_request *req, struct http_response *resp, const 
 {
 	struct json_object *v = NULL;
 	long long n;
+	bool overflow = false;
 	if (!req->body || !json_object_object_get_ex(req->body, name, &v) || !v) {
 		if (required)
 			resp_invalid_param(resp, name, "missing", "%s is required", name);
 		return false;
 	}
 	if (json_object_is_type(v, json_type_int)) {
-		errno = 0;
+		/* json-c clamps silently: a number over INT64_MAX shows only as a larger uint64. */
 		n = json_object_get_int64(v);
-		if (errno) {
-			resp_invalid_param(resp, name, "out_of_range", "%s must be %lld to %lld", name,
-					   min, max);
-			return false;
-		}
+		overflow = n == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX;
 	} else if (req->body_is_form && json_object_is_type(v, json_type_string) &&
-		   parse_decimal(json_object_get_string(v), &n)) {
+		   parse_decimal(json_object_get_string(v), &n, &overflow)) {
 		/* form fields are text */
 	} else {
 		resp_invalid_param(resp, name, "not_an_integer", "%s must be a whole number", name);
 		return false;
 	}
-	if (n < min || n > max) {
+	if (overflow || n < min || n > max) {
 		resp_invalid_param(resp, name, "out_of_range", "%s must be %lld to %lld", name, min,
 				   max);
 		return false;

@@ -46,7 +46,7 @@ struct route_param {
  */
 struct http_request {
 	struct http_io *io;
-	const char *method;      /* as sent; "GET" for HEAD after routing */
+	const char *method;      /* as sent, HEAD too (its route is a GET one: route->method) */
 	bool is_head;
 	char request_id[65];
 	struct timespec started;

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Kinglet builds, runs and tests with; a quick no-op when all are there.
+set -euo pipefail
+
+# One list; later issues append to it (apache2 libapache2-mod-fcgid ...).
+PACKAGES=(build-essential pkg-config libfcgi-dev libjson-c-dev libmariadb-dev libscrypt-dev
+	mariadb-server mariadb-client lighttpd libcmocka-dev curl jq clang-format cppcheck shellcheck)
+POLICY=/usr/sbin/policy-rc.d
+
+missing_packages() {
+	# dpkg-query prints nothing for unknown packages and exits 1: both mean "missing".
+	local installed
+	installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${PACKAGES[@]}" 2>/dev/null |
+		awk '$1 == "ii" { print $2 }' || true)
+	local p
+	for p in "${PACKAGES[@]}"; do
+		grep -qx -- "$p" <<<"$installed" || printf '%s\n' "$p"
+	done
+}
+
+have_package_lists() {
+	compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null
+}
+
+# A package's postinst must not start a system MariaDB or web server (ours are private, under
+# $VAR): deny every service start with policy-rc.d for the time of the install, then put back
+# whatever was there.
+deny_service_starts() {
+	if [ -e "$POLICY" ]; then
+		mv "$POLICY" "$POLICY.kinglet-saved"
+	fi
+	printf '#!/bin/sh\n# temporary, from Kinglet scripts/deps.sh: no service starts during install\nexit 101\n' >"$POLICY"
+	chmod 755 "$POLICY"
+	trap restore_policy EXIT
+}
+
+restore_policy() {
+	rm -f "$POLICY"
+	if [ -e "$POLICY.kinglet-saved" ]; then
+		mv "$POLICY.kinglet-saved" "$POLICY"
+	fi
+}
+
+apt_install() {
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
+}
+
+main() {
+	local missing
+	missing=$(missing_packages | tr '\n' ' ')
+	missing=${missing% }
+	[ -n "$missing" ] || exit 0
+
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: missing Debian packages: $missing" >&2
+		echo "deps.sh: install them as root with:" >&2
+		echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing" >&2
+		exit 1
+	fi
+
+	echo "deps.sh: installing $missing"
+	deny_service_starts
+	local updated=no
+	if ! have_package_lists; then
+		apt-get update
+		updated=yes
+	fi
+	# shellcheck disable=SC2086 # one word per package
+	if ! apt_install $missing; then
+		[ "$updated" = no ] || exit 1
+		apt-get update
+		apt_install $missing
+	fi
+	# On systemd a freshly installed unit is still enabled for the next boot: disable the ones
+	# this run installed (never the Debian init scripts' stop: it kills every mariadbd).
+	if [ -d /run/systemd/system ]; then
+		local pkg_unit
+		for pkg_unit in mariadb-server:mariadb lighttpd:lighttpd; do
+			case " $missing " in
+			*" ${pkg_unit%%:*} "*) systemctl disable --now "${pkg_unit#*:}" >/dev/null 2>&1 || true ;;
+			esac
+		done
+	fi
+
+	missing=$(missing_packages | tr '\n' ' ')
+	if [ -n "${missing% }" ]; then
+		echo "deps.sh: still missing after install: $missing" >&2
+		exit 1
+	fi
+}
+
+main "$@"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Lint: no SQL built by string formatting outside lib/db.c, cppcheck on the C sources, shellcheck on the shell scripts.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+failed=0
+
+# SQL goes through prepared statements in lib/db.c. Flag any other C statement that formats or
+# appends text shaped like SQL (a statement spread over several lines counts as one).
+sql_hits=$(awk '
+	FNR == 1 { stmt = ""; start = 0 }
+	FILENAME == "lib/db.c" { next }
+	!start && /(strbuf_add[a-z]*|[a-z]*printf)[ \t]*\(/ { start = FNR; stmt = "" }
+	start {
+		stmt = stmt " " $0
+		if ($0 ~ /\)[ \t]*;/) {
+			if (toupper(stmt) ~ /(SELECT[ \t].*[ \t]FROM[ \t]|INSERT[ \t]+INTO|UPDATE[ \t]+[A-Z_`]+[ \t]+SET[ \t]|DELETE[ \t]+FROM|REPLACE[ \t]+INTO)/)
+				printf "%s:%d: SQL built with string formatting outside lib/db.c\n", FILENAME, start
+			start = 0
+		}
+	}' lib/*.c lib/*.h cgi-bin/*.c)
+if [ -n "$sql_hits" ]; then
+	printf '%s\n' "$sql_hits"
+	failed=1
+fi
+
+# cppcheck does not read system headers; it must know json-c's iteration macro to parse its users.
+cfg=$(mktemp --suffix=.cfg)
+trap 'rm -f "$cfg"' EXIT
+cat >"$cfg" <<'CFG'
+<?xml version="1.0"?>
+<def format="2">
+  <define name="json_object_object_foreach(obj,key,val)"
+          value="for (char *key = 0; key;) for (struct json_object *val = 0; val;)"/>
+</def>
+CFG
+cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr -q \
+	--std=c11 -D_GNU_SOURCE -Ilib --suppress=missingIncludeSystem "--library=$cfg" lib cgi-bin || failed=1
+
+shellcheck -x scripts/*.sh tests/run tests/integration/*.sh .ci/run || failed=1
+
+exit "$failed"

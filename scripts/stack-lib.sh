@@ -1,0 +1,455 @@
+# Shell functions for Kinglet's private stacks (MariaDB + lighttpd, all state in one directory); sourced by scripts/stack.sh and tests/integration/lib.sh.
+# shellcheck shell=bash
+#
+# Two halves, so that tests can share one MariaDB between many web servers:
+#   db_init VAR          MariaDB under VAR: datadir VAR/mysql, socket VAR/run/mysqld.sock, ...
+#   web_init DIR PORT    lighttpd + the FastCGI programs under DIR on 127.0.0.1:PORT
+# The dev stack (stack_* at the end) uses the same directory for both.
+# Functions return non-zero on failure (callers run under set -e); stack_die exits.
+
+# shellcheck disable=SC2034 # the variables set here are the interface for the sourcing scripts
+
+KINGLET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${BUILD:=build}"
+: "${KINGLET_PROCS:=2}"
+DB_USER=kinglet
+
+stack_say() { printf '%s\n' "$*"; }
+stack_warn() { printf '%s\n' "$*" >&2; }
+stack_die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+# Absolute path; relative paths are taken from the repository root, as make does.
+stack_abspath() {
+	case $1 in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s\n' "$KINGLET_ROOT/${1#./}" ;;
+	esac
+}
+
+# Unix socket paths are limited to 107 bytes; fail early with a clear message.
+stack_check_socket_path() {
+	[ "${#1}" -lt 100 ] || stack_die "socket path too long (${#1} bytes, max 99): $1 — use a shorter VAR"
+}
+
+# True while PID is a live (not zombie) process whose command line contains every other argument.
+proc_matches() {
+	local pid=$1 stat cmdline word
+	shift
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ] || return 1
+	cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+	for word in "$@"; do
+		[[ $cmdline == *"$word"* ]] || return 1
+	done
+}
+
+# Prints the pid in FILE when it is a live process matching the other arguments.
+pidfile_pid() {
+	local file=$1 pid
+	shift
+	[ -r "$file" ] || return 1
+	pid=$(head -n1 "$file" 2>/dev/null) || return 1
+	proc_matches "$pid" "$@" || return 1
+	printf '%s\n' "$pid"
+}
+
+# proc_stop SECONDS PID...: SIGTERM, wait up to SECONDS, then SIGKILL whatever is left.
+proc_stop() {
+	local seconds=$1 pid left i
+	shift
+	[ $# -gt 0 ] || return 0
+	kill -TERM "$@" 2>/dev/null || true
+	for ((i = 0; i < seconds * 10; i++)); do
+		left=()
+		for pid in "$@"; do
+			proc_matches "$pid" && left+=("$pid")
+		done
+		[ ${#left[@]} -gt 0 ] || return 0
+		sleep 0.1
+	done
+	stack_warn "killing ${left[*]} (did not stop within ${seconds}s)"
+	kill -KILL "${left[@]}" 2>/dev/null || true
+	sleep 0.2
+}
+
+# ---------------------------------------------------------------- MariaDB
+
+db_init() {
+	DB_VAR=$(stack_abspath "$1")
+	DB_DATADIR=$DB_VAR/mysql
+	DB_SOCKET=$DB_VAR/run/mysqld.sock
+	DB_PIDFILE=$DB_VAR/run/mysqld.pid
+	DB_LOG=$DB_VAR/log/mariadb.log
+	DB_SECRET=$DB_VAR/secret/db_password
+	stack_check_socket_path "$DB_SOCKET"
+}
+
+db_pid() { pidfile_pid "$DB_PIDFILE" mariadbd "--datadir=$DB_DATADIR"; }
+db_running() { db_pid >/dev/null; }
+
+# The mariadb client as MariaDB's root over the private socket; extra arguments are passed on.
+db_root() { mariadb --no-defaults --socket="$DB_SOCKET" --user=root "$@"; }
+
+db_answers() { db_root --connect-timeout=2 -e 'SELECT 1' >/dev/null 2>&1; }
+
+# The server options, shared by mariadb-install-db and mariadbd.
+db_server_options() {
+	DB_OPTIONS=(--no-defaults "--datadir=$DB_DATADIR")
+	[ "$(id -u)" -ne 0 ] || DB_OPTIONS+=(--user=root)
+	DB_OPTIONS+=(--innodb-buffer-pool-size=64M --innodb-log-file-size=16M
+		--innodb-flush-log-at-trx-commit=2
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
+		--default-time-zone=+00:00)
+}
+
+# The password of the kinglet user, generated once per state directory.
+db_password() {
+	if [ ! -s "$DB_SECRET" ]; then
+		mkdir -p "$(dirname "$DB_SECRET")"
+		chmod 700 "$(dirname "$DB_SECRET")"
+		local pw
+		pw=$(head -c 48 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9')
+		(
+			umask 077
+			printf '%s\n' "${pw:0:32}" >"$DB_SECRET.tmp"
+		)
+		mv "$DB_SECRET.tmp" "$DB_SECRET"
+	fi
+	head -n1 "$DB_SECRET"
+}
+
+# Starts the private MariaDB unless it runs already; creates the data directory on first use and
+# (re)sets the kinglet user's password from the secret file.
+db_start() {
+	local pid i
+	mkdir -p "$DB_VAR/run" "$DB_VAR/log"
+	if ! db_running; then
+		rm -f "$DB_SOCKET" "$DB_PIDFILE" # stale, after a crash
+		db_server_options
+		if [ ! -d "$DB_DATADIR/mysql" ]; then
+			rm -rf "$DB_DATADIR"
+			mariadb-install-db "${DB_OPTIONS[@]}" --auth-root-authentication-method=normal \
+				--skip-test-db >>"$DB_VAR/log/mariadb-install.log" 2>&1 ||
+				stack_die "mariadb-install-db failed, see $DB_VAR/log/mariadb-install.log"
+		fi
+		setsid mariadbd "${DB_OPTIONS[@]}" --skip-networking "--socket=$DB_SOCKET" \
+			"--pid-file=$DB_PIDFILE" "--log-error=$DB_LOG" </dev/null >/dev/null 2>&1 &
+		pid=$!
+		for ((i = 0; i < 600; i++)); do
+			db_answers && break
+			if ! proc_matches "$pid" mariadbd && ! db_running; then
+				tail -n 20 "$DB_LOG" >&2 || true
+				stack_die "MariaDB did not start, see $DB_LOG"
+			fi
+			sleep 0.1
+		done
+		db_answers || stack_die "MariaDB did not answer within 60s, see $DB_LOG"
+	fi
+	local pw
+	pw=$(db_password)
+	# On standard input, not the command line: ps shows command lines to everyone.
+	db_root <<-SQL
+		CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$pw';
+		ALTER USER '$DB_USER'@'localhost' IDENTIFIED BY '$pw';
+	SQL
+}
+
+db_stop() {
+	local pid
+	if pid=$(db_pid); then
+		proc_stop 60 "$pid" # SIGTERM is MariaDB's clean shutdown
+	fi
+	rm -f "$DB_SOCKET" "$DB_PIDFILE"
+}
+
+# db_provision NAME [fresh]: creates database NAME (dropping it first with "fresh") and gives the
+# kinglet user data access to it, nothing more: migrations run as root.
+db_provision() {
+	local name=$1 fresh=${2:-}
+	[[ $name =~ ^[A-Za-z0-9_]{1,64}$ ]] || stack_die "bad database name: $name"
+	local drop=""
+	[ "$fresh" != fresh ] || drop="DROP DATABASE IF EXISTS \`$name\`;"
+	db_root -e "$drop
+		CREATE DATABASE IF NOT EXISTS \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+		GRANT SELECT, INSERT, UPDATE, DELETE, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE
+			ON \`${name//_/\\_}\`.* TO '$DB_USER'@'localhost';"
+}
+
+db_migrate() { "$KINGLET_ROOT/scripts/migrate.sh" "$DB_SOCKET" "$1"; }
+
+# ---------------------------------------------------------------- lighttpd + FastCGI programs
+
+web_init() {
+	WEB_DIR=$(stack_abspath "$1")
+	WEB_PORT=$2
+	WEB_BUILD=$(stack_abspath "$BUILD")
+	WEB_CONF=$WEB_DIR/lighttpd.conf
+	WEB_APP_CONF=$WEB_DIR/kinglet.conf
+	WEB_PIDFILE=$WEB_DIR/run/lighttpd.pid
+	WEB_LOG=$WEB_DIR/log
+	WEB_MAIL=$WEB_DIR/mail
+	WEB_URL=http://127.0.0.1:$WEB_PORT/api/v1/
+	stack_check_socket_path "$WEB_DIR/run/service.sock-99"
+}
+
+web_pid() { pidfile_pid "$WEB_PIDFILE" lighttpd "$WEB_CONF"; }
+web_running() { web_pid >/dev/null; }
+
+# Pids of the FastCGI programs started for this directory (found by their KINGLET_CONF), also
+# orphans left by a lighttpd that was killed -9.
+web_program_pids() {
+	local environ pid
+	grep -lzxF "KINGLET_CONF=$WEB_APP_CONF" /proc/[0-9]*/environ 2>/dev/null |
+		while IFS= read -r environ; do
+			pid=${environ#/proc/}
+			pid=${pid%/environ}
+			if proc_matches "$pid"; then printf '%s\n' "$pid"; fi
+		done
+	return 0
+}
+
+# True when something accepts connections on 127.0.0.1:PORT.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# web_write_app_conf DBNAME [key=value...]: the programs' config file (it holds the database
+# password: mode 600).
+web_write_app_conf() {
+	local name=$1 setting key pw
+	shift
+	pw=$(db_password)
+	mkdir -p "$WEB_DIR"
+	(
+		umask 077
+		{
+			echo "# Generated by scripts/stack-lib.sh for $WEB_DIR; overwritten at every start."
+			echo "db.socket = $DB_SOCKET"
+			echo "db.user = $DB_USER"
+			echo "db.password = $pw"
+			echo "db.name = $name"
+			echo "log.file = $WEB_LOG/kinglet.log"
+			echo "mail.spool_dir = $WEB_MAIL"
+			echo "site.public_url = http://127.0.0.1:$WEB_PORT"
+			for setting in "$@"; do
+				[[ $setting == *=* ]] || stack_die "SET wants key=value, got: $setting"
+				key=${setting%%=*}
+				echo "${key//[[:space:]]/} = ${setting#*=}"
+			done
+		} >"$WEB_APP_CONF.tmp"
+	)
+	mv "$WEB_APP_CONF.tmp" "$WEB_APP_CONF"
+}
+
+# The static JSON pages lighttpd falls back to when the service program cannot answer an error
+# itself: "status|description|code|user message" (codes and messages as in lib/err.h).
+WEB_ERROR_PAGES=(
+	"400|Bad Request|bad_request|The request could not be understood."
+	"403|Forbidden|forbidden|You are not allowed to do that."
+	"404|Not Found|not_found|Not found."
+	"405|Method Not Allowed|method_not_allowed|That method is not allowed here."
+	"408|Request Timeout|request_timeout|The request took too long to arrive."
+	"411|Length Required|length_required|The request body needs a Content-Length."
+	"413|Payload Too Large|payload_too_large|The request body is too large."
+	"414|URI Too Long|uri_too_long|The address is too long."
+	"417|Expectation Failed|expectation_failed|The Expect header cannot be met."
+	"431|Request Header Fields Too Large|request_header_fields_too_large|The request headers are too large."
+	"500|Internal Server Error|internal_error|Something went wrong on our side."
+	"501|Not Implemented|not_implemented|The server does not support that method."
+	"502|Bad Gateway|bad_gateway|The application did not answer."
+	"503|Service Unavailable|service_unavailable|The service is unavailable. Please try again."
+	"504|Gateway Timeout|gateway_timeout|The application did not answer in time."
+	"505|HTTP Version Not Supported|http_version_not_supported|This HTTP version is not supported."
+)
+
+web_write_error_pages() {
+	local page status description code message
+	mkdir -p "$WEB_DIR/errors"
+	for page in "${WEB_ERROR_PAGES[@]}"; do
+		IFS='|' read -r status description code message <<<"$page"
+		jq -cn --argjson status "$status" --arg d "$description" --arg c "$code" --arg m "$message" \
+			'{status: $status, description: $d, code: $c, user_message: $m,
+			  system_message: "Answered by the web server: the application could not be reached.",
+			  request_id: null}' >"$WEB_DIR/errors/$status.html"
+	done
+}
+
+web_write_conf() {
+	local value
+	for value in "$WEB_DIR" "$WEB_BUILD" "$WEB_APP_CONF"; do
+		[[ $value != *[\"\|\&\\]* ]] || stack_die "path not usable in lighttpd.conf: $value"
+	done
+	[[ $KINGLET_PROCS =~ ^[1-9][0-9]?$ ]] || stack_die "KINGLET_PROCS must be 1-99, got: $KINGLET_PROCS"
+	sed -e "s|@PORT@|$WEB_PORT|g" -e "s|@WEB_DIR@|$WEB_DIR|g" -e "s|@BUILD@|$WEB_BUILD|g" \
+		-e "s|@PROCS@|$KINGLET_PROCS|g" -e "s|@APP_CONF@|$WEB_APP_CONF|g" \
+		"$KINGLET_ROOT/conf/lighttpd.conf.in" >"$WEB_CONF.tmp"
+	mv "$WEB_CONF.tmp" "$WEB_CONF"
+}
+
+# The programs the lighttpd template runs, one name a line.
+web_programs() {
+	sed -n -e '/^[[:space:]]*#/d' -e 's|.*"bin-path" => "[^"]*/cgi-bin/\([a-z_]*\)".*|\1|p' \
+		"$KINGLET_ROOT/conf/lighttpd.conf.in"
+}
+
+web_check_built() {
+	local prog
+	while IFS= read -r prog; do
+		[ -x "$WEB_BUILD/cgi-bin/$prog" ] ||
+			stack_die "$WEB_BUILD/cgi-bin/$prog is not built (run make)"
+	done < <(web_programs)
+}
+
+# lighttpd counts a program as started once it is forked: a program that exits at once (a bad
+# config key) leaves a server that answers 503. Wait until every process stays up and the
+# handshake answers. Arguments: lighttpd's error log and its line count before the start.
+web_wait_ready() {
+	local errors=$1 lines=$2 want i steady=0
+	want=$(($(web_programs | wc -l) * KINGLET_PROCS))
+	for ((i = 0; i < 50; i++)); do
+		! tail -n +"$((lines + 1))" "$errors" | grep -q 'child exited' || return 1
+		if [ "$(web_program_pids | wc -l)" -eq "$want" ]; then
+			steady=$((steady + 1))
+		else
+			steady=0
+		fi
+		if [ "$steady" -ge 2 ] && [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$WEB_URL")" = 200 ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# Writes lighttpd.conf and the error pages, clears what a crash left, checks the programs are
+# built. Call web_write_app_conf first.
+web_prepare() {
+	web_check_built
+	mkdir -p "$WEB_DIR/run" "$WEB_LOG" "$WEB_DIR/tmp" "$WEB_MAIL"
+	web_write_conf
+	web_write_error_pages
+	if web_running; then
+		stack_say "restarting lighttpd of $WEB_DIR"
+	fi
+	web_stop
+	rm -f "$WEB_DIR"/run/*.sock-* "$WEB_PIDFILE"
+}
+
+# Starts lighttpd in the background (it forks once its socket is bound and its programs run).
+# Returns 2 when the port is taken, 1 on any other failure.
+web_start() {
+	web_prepare
+	if port_in_use "$WEB_PORT"; then
+		stack_warn "port $WEB_PORT on 127.0.0.1 is in use"
+		return 2
+	fi
+	local errors=$WEB_LOG/lighttpd-error.log lines
+	touch "$errors"
+	lines=$(wc -l <"$errors")
+	if ! lighttpd -f "$WEB_CONF" 2>>"$errors"; then
+		web_stop
+		if tail -n +"$((lines + 1))" "$errors" | grep -q 'Address already in use'; then
+			stack_warn "port $WEB_PORT on 127.0.0.1 is in use"
+			return 2
+		fi
+		tail -n +"$((lines + 1))" "$errors" | tail -n 15 >&2
+		stack_warn "lighttpd did not start, see $errors and $WEB_LOG/kinglet.log"
+		return 1
+	fi
+	if ! web_wait_ready "$errors" "$lines"; then
+		tail -n 5 "$WEB_LOG/programs-stderr.log" >&2 2>/dev/null || true
+		web_stop
+		stack_warn "the programs did not start, see $WEB_LOG/programs-stderr.log and $WEB_LOG/kinglet.log"
+		return 1
+	fi
+}
+
+# Stops lighttpd (which stops its programs) and then any program it left behind.
+web_stop() {
+	local pid
+	if pid=$(web_pid); then
+		proc_stop 10 "$pid"
+	fi
+	local -a orphans
+	mapfile -t orphans < <(web_program_pids)
+	proc_stop 5 "${orphans[@]}"
+	rm -f "$WEB_PIDFILE"
+}
+
+# ---------------------------------------------------------------- the dev stack: make run/start/stop
+
+stack_init() {
+	: "${VAR:=var}" "${PORT:=8080}" "${SET:=}"
+	if ! [[ $PORT =~ ^[0-9]{1,5}$ ]] || [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65535 ]; then
+		stack_die "PORT must be a port number, got: $PORT"
+	fi
+	db_init "$VAR"
+	web_init "$VAR" "$PORT"
+}
+
+# MariaDB, the kinglet database with its migrations, config files.
+stack_prepare() {
+	web_check_built
+	db_start
+	db_provision kinglet
+	db_migrate kinglet
+	local -a settings
+	read -r -a settings <<<"$SET"
+	web_write_app_conf kinglet "${settings[@]}"
+}
+
+stack_start() {
+	stack_prepare
+	web_start || {
+		stack_warn "the database still runs; 'make stop' stops it"
+		return 1
+	}
+	stack_say "Kinglet runs at $WEB_URL"
+	stack_say "  logs:       $WEB_LOG/"
+	stack_say "  mail spool: $WEB_MAIL/"
+	stack_say "  stop with:  make stop VAR=$VAR"
+}
+
+stack_stop() {
+	web_stop
+	db_stop
+}
+
+# The foreground form: lighttpd -D; Ctrl-C or SIGTERM stops everything.
+stack_run() {
+	stack_prepare
+	web_prepare
+	port_in_use "$WEB_PORT" && stack_die "port $WEB_PORT on 127.0.0.1 is in use"
+	trap 'trap - INT TERM EXIT; stack_say "stopping"; stack_stop; exit 0' INT TERM
+	trap 'stack_say "stopping"; stack_stop' EXIT
+	lighttpd -D -f "$WEB_CONF" &
+	local pid=$!
+	stack_say "Kinglet runs at $WEB_URL (Ctrl-C stops)"
+	stack_say "  logs:       $WEB_LOG/"
+	stack_say "  mail spool: $WEB_MAIL/"
+	wait "$pid" || true
+}
+
+stack_status() {
+	local pid
+	if pid=$(db_pid); then
+		stack_say "mariadb:  running (pid $pid, socket $DB_SOCKET)"
+	else
+		stack_say "mariadb:  stopped ($DB_VAR)"
+	fi
+	if pid=$(web_pid); then
+		# The port it was started with, whatever PORT says now.
+		WEB_PORT=$(sed -n 's/^server\.port = //p' "$WEB_CONF")
+		stack_say "lighttpd: running (pid $pid, http://127.0.0.1:$WEB_PORT/api/v1/)"
+	else
+		stack_say "lighttpd: stopped ($WEB_DIR)"
+	fi
+	local -a programs
+	mapfile -t programs < <(web_program_pids)
+	for pid in "${programs[@]}"; do
+		stack_say "program:  $(tr '\0' ' ' <"/proc/$pid/cmdline")(pid $pid)"
+	done
+}

@@ -1,0 +1,312 @@
+# Test library for Kinglet's integration tests (TAP-style results, a private web server and database per file, curl helpers); sourced by tests/integration/t*.sh.
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # API_BODY and others are for the test files
+#
+#   . "$(dirname "$0")/lib.sh"
+#   test_web_start [key=value...]     fresh database kt_<file>, migrations, lighttpd on a free port
+#   test_expect "what a user sees" '
+#       api GET /api/v1/time
+#       assert_status 200
+#   '
+#   test_done
+#
+# Each test body runs in a subshell with set -e: the first failing command fails the test, and
+# nothing a body sets survives it (keep state between tests in top-level variables or files).
+
+set -euo pipefail
+
+# shellcheck source=scripts/stack-lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/stack-lib.sh"
+
+: "${TEST_VAR:=var/test}" "${TEST_PORT:=18080}"
+KT_NAME=$(basename "$0" .sh)
+KT_DB=kt_${KT_NAME//[^A-Za-z0-9]/_}
+KT_TMP=$(stack_abspath "$TEST_VAR")/tmp/$KT_NAME
+KT_VERBOSE=${KT_VERBOSE:-}
+kt_count=0 kt_failed=0 kt_done='' kt_own_db=''
+rm -rf "$KT_TMP"
+mkdir -p "$KT_TMP"
+
+db_init "$TEST_VAR"
+# tests/run starts the shared database; a file run on its own starts (and stops) it itself.
+if ! db_running; then
+	db_start
+	kt_own_db=yes
+fi
+
+kt_exit() {
+	local rc=$?
+	[ -z "${WEB_DIR:-}" ] || web_stop
+	[ -z "$kt_own_db" ] || db_stop
+	if [ -z "$kt_done" ]; then
+		echo "# $KT_NAME died (exit status $rc) before test_done"
+		[ "$rc" -ne 0 ] || rc=1
+	fi
+	exit "$rc"
+}
+trap kt_exit EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- the server under test
+
+# Fresh database kt_<file> with the migrations, kinglet.conf with the given extra settings, and
+# lighttpd with the programs on the first free port from TEST_PORT up. Sets WEB_PORT, WEB_URL,
+# WEB_LOG (kinglet.log is there), WEB_MAIL, WEB_DIR (see scripts/stack-lib.sh).
+test_web_start() {
+	local port=$TEST_PORT tries rc
+	web_init "$TEST_VAR/web/$KT_NAME" "$port"
+	web_check_built
+	db_provision "$KT_DB" fresh
+	db_migrate "$KT_DB" >/dev/null
+	for ((tries = 0; tries < 50; tries++, port++)); do
+		port_in_use "$port" && continue
+		web_init "$TEST_VAR/web/$KT_NAME" "$port"
+		# A cheap scrypt cost keeps logins fast in tests; a file may override it.
+		web_write_app_conf "$KT_DB" scrypt.log2_n=10 scrypt.p=1 "$@"
+		rc=0
+		web_start 2>"$KT_TMP/web_start.err" || rc=$?
+		[ "$rc" -ne 0 ] || return 0
+		# 2: another process took the port since we looked; try the next one.
+		[ "$rc" -eq 2 ] || break
+	done
+	cat "$KT_TMP/web_start.err" >&2 2>/dev/null || true
+	stack_die "could not start lighttpd for $KT_NAME"
+}
+
+# ---------------------------------------------------------------- requests
+
+# api METHOD PATH [curl args...]: one request to 127.0.0.1:$WEB_PORT. PATH is sent as is
+# (--path-as-is, no globbing). Sets API_STATUS and API_BODY; the headers are in $KT_TMP/headers
+# (read them with header NAME).
+api() {
+	local method=$1 path=$2
+	shift 2
+	local -a how=(-X "$method")
+	[ "$method" != HEAD ] || how=(--head)
+	printf '%s %s\n' "$method" "$path" >"$KT_TMP/request"
+	: >"$KT_TMP/headers"
+	: >"$KT_TMP/body"
+	API_STATUS=$(curl -sS --path-as-is --globoff --max-time 30 "${how[@]}" \
+		-D "$KT_TMP/headers" -o "$KT_TMP/body" -w '%{http_code}' "$@" \
+		"http://127.0.0.1:$WEB_PORT$path") || {
+		echo "curl failed for $method $path"
+		return 1
+	}
+	# curl --head writes the headers to -o as well: a HEAD response has no body here.
+	[ "$method" != HEAD ] || : >"$KT_TMP/body"
+	API_BODY=$(cat "$KT_TMP/body")
+	echo "$API_STATUS" >"$KT_TMP/status"
+}
+
+# api_json METHOD PATH JSON [curl args...]: api with JSON as an application/json body.
+api_json() {
+	local method=$1 path=$2 json=$3
+	shift 3
+	api "$method" "$path" -H "Content-Type: application/json" --data-binary "$json" "$@"
+}
+
+# api_raw TEXT: sends TEXT (printf %b escapes: \r\n) over a plain TCP connection and reads the
+# answer until the server closes (send "Connection: close"). Sets the same as api, and the
+# body is exactly what came after the blank line.
+api_raw() {
+	printf 'raw: %s\n' "$1" >"$KT_TMP/request"
+	exec 3<>"/dev/tcp/127.0.0.1/$WEB_PORT"
+	# shellcheck disable=SC2059 # the request text carries printf escapes on purpose
+	printf "$1" >&3
+	timeout 10 cat <&3 >"$KT_TMP/raw" || true
+	exec 3<&-
+	sed -e '/^\r\{0,1\}$/q' "$KT_TMP/raw" | tr -d '\r' | sed -e '/^$/d' >"$KT_TMP/headers"
+	awk 'body { print } /^\r?$/ && !body { body = 1 }' "$KT_TMP/raw" >"$KT_TMP/body"
+	API_STATUS=$(head -n1 "$KT_TMP/headers" | cut -d' ' -f2)
+	API_BODY=$(cat "$KT_TMP/body")
+	echo "$API_STATUS" >"$KT_TMP/status"
+}
+
+# header NAME: the value of the last response header NAME (any case); fails when absent.
+header() {
+	local value
+	value=$(tr -d '\r' <"$KT_TMP/headers" | awk -v name="$1" '
+		BEGIN { name = tolower(name) }
+		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == name) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); found = 1 } }
+		END { if (found) print v; else exit 1 }') || return 1
+	printf '%s\n' "$value"
+}
+
+# header_count NAME: how many times the response carries header NAME.
+header_count() {
+	tr -d '\r' <"$KT_TMP/headers" | awk -v name="$1" '
+		BEGIN { name = tolower(name); n = 0 }
+		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == name) n++ }
+		END { print n }'
+}
+
+# ---------------------------------------------------------------- users and mail
+
+# login NAME PASSWORD: POST /users/login by user name (sets API_* like api).
+login() {
+	api_json POST /api/v1/users/login "{\"user_name\":\"$1\",\"password\":\"$2\"}"
+}
+
+# session_of NAME PASSWORD: prints a fresh session token (fails unless the login succeeds).
+session_of() {
+	login "$1" "$2" >/dev/null
+	[ "$API_STATUS" = 200 ] || kt_fail "login of $1 failed: $API_STATUS $API_BODY" || return 1
+	jq -r .session_id "$KT_TMP/body"
+}
+
+# user_id_of NAME TOKEN: prints the user id of NAME (as seen with TOKEN).
+user_id_of() {
+	api GET "/api/v1/users/$1" -H "Authorization: Bearer $2" >/dev/null
+	jq -r .user_id "$KT_TMP/body"
+}
+
+# mail_for ADDRESS: the newest spooled mail to ADDRESS (a file name).
+mail_for() {
+	local f
+	f=$(grep -lF "To: <$1>" "$WEB_MAIL"/*.eml 2>/dev/null | sort | tail -n 1)
+	[ -n "$f" ] || kt_fail "no mail to $1 in $WEB_MAIL" || return 1
+	printf '%s\n' "$f"
+}
+
+# activation_token ADDRESS / reset_token ADDRESS: the token of the newest such mail.
+activation_token() {
+	local f
+	f=$(mail_for "$1") || return 1
+	grep -o '/users/activate/[A-Za-z0-9_-]*' "$f" | head -n 1 | cut -d/ -f4
+}
+reset_token() {
+	local f
+	f=$(mail_for "$1") || return 1
+	sed -n 's/^Your reset token: \([A-Za-z0-9_-]*\).*/\1/p' "$f" | head -n 1
+}
+
+# make_user NAME: signs NAME up (password NAME-password), activates it from the mail, and prints
+# a session token.
+make_user() {
+	api_json POST /api/v1/users "{\"user_name\":\"$1\",\"email\":\"$1@example.com\",\"password\":\"$1-password\"}" >/dev/null
+	[ "$API_STATUS" = 201 ] || kt_fail "sign-up of $1 failed: $API_STATUS $API_BODY" || return 1
+	api GET "/api/v1/users/activate/$(activation_token "$1@example.com")" >/dev/null
+	[ "$API_STATUS" = 200 ] || kt_fail "activation of $1 failed: $API_STATUS" || return 1
+	session_of "$1" "$1-password"
+}
+
+# ---------------------------------------------------------------- assertions
+# Each prints why it failed and returns 1. They chain with "|| return 1" rather than relying on
+# set -e, which bash ignores inside functions called from a condition.
+
+kt_fail() {
+	printf '%s\n' "$*"
+	return 1
+}
+
+assert_status() {
+	[ "$API_STATUS" = "$1" ] || kt_fail "expected status $1, got $API_STATUS"
+}
+
+# assert_json FILTER EXPECTED: jq -r FILTER on the body prints exactly EXPECTED.
+assert_json() {
+	local got
+	got=$(jq -r "$1" <"$KT_TMP/body" 2>&1) || kt_fail "body is not JSON, or jq '$1' failed: $got" || return 1
+	[ "$got" = "$2" ] || kt_fail "expected $1 to be '$2', got '$got'"
+}
+
+# assert_jq EXPR: the jq expression is true for the body, e.g. '.id | type == "number"'.
+assert_jq() {
+	jq -e "$1" <"$KT_TMP/body" >/dev/null 2>&1 || kt_fail "expected the body to satisfy: $1"
+}
+
+# assert_header NAME [VALUE]: the header is there (once), with exactly VALUE if given.
+assert_header() {
+	local got n
+	n=$(header_count "$1")
+	[ "$n" -ge 1 ] || kt_fail "expected a header $1" || return 1
+	[ "$n" -eq 1 ] || kt_fail "expected one header $1, got $n" || return 1
+	[ $# -ge 2 ] || return 0
+	got=$(header "$1")
+	[ "$got" = "$2" ] || kt_fail "expected header $1: $2, got $1: $got"
+}
+
+assert_no_header() {
+	[ "$(header_count "$1")" -eq 0 ] || kt_fail "expected no header $1, got $1: $(header "$1")"
+}
+
+assert_body_empty() {
+	[ ! -s "$KT_TMP/body" ] || kt_fail "expected no body, got $(wc -c <"$KT_TMP/body") bytes"
+}
+
+# What every response shares: JSON content type, nosniff, API version, a well-formed request id,
+# and (unless empty, as for HEAD) a body that is one JSON object whose status is the HTTP status.
+assert_common() {
+	assert_header Content-Type "application/json; charset=utf-8" || return 1
+	assert_header X-Content-Type-Options nosniff || return 1
+	assert_header X-Kinglet-API-Version 1 || return 1
+	assert_header X-Request-ID || return 1
+	[[ $(header X-Request-ID) =~ ^[A-Za-z0-9._-]{1,64}$ ]] ||
+		kt_fail "X-Request-ID is not [A-Za-z0-9._-]{1,64}: $(header X-Request-ID)" || return 1
+	[ -s "$KT_TMP/body" ] || return 0
+	assert_jq 'type == "object"' || return 1
+	assert_json .status "$API_STATUS"
+}
+
+# assert_error STATUS CODE: a JSON error with every envelope field, its request_id equal to the
+# X-Request-ID header.
+assert_error() {
+	assert_status "$1" || return 1
+	assert_common || return 1
+	assert_json .code "$2" || return 1
+	assert_jq '(.description | type == "string" and length > 0)
+		and (.user_message | type == "string" and length > 0)
+		and (.system_message | type == "string")' || return 1
+	assert_json .request_id "$(header X-Request-ID)"
+}
+
+# retry SECONDS COMMAND...: runs COMMAND every half second until it succeeds or time is up.
+retry() {
+	local seconds=$1 i
+	shift
+	for ((i = 0; i < seconds * 2; i++)); do
+		"$@" >/dev/null && return 0
+		sleep 0.5
+	done
+	"$@"
+}
+
+# ---------------------------------------------------------------- test_expect / test_done
+
+kt_show_response() {
+	echo "request: $(cat "$KT_TMP/request" 2>/dev/null)"
+	echo "status: $(cat "$KT_TMP/status" 2>/dev/null)"
+	sed -e 's/\r$//' -e 's/^/  /' "$KT_TMP/headers" 2>/dev/null || true
+	echo "body: $(head -c 1000 "$KT_TMP/body" 2>/dev/null)"
+}
+
+test_expect() {
+	local what=$1 body=$2 rc
+	kt_count=$((kt_count + 1))
+	rm -f "$KT_TMP/request" "$KT_TMP/status" "$KT_TMP/headers" "$KT_TMP/body"
+	set +e
+	(
+		set -e
+		eval "$body"
+	) >"$KT_TMP/out" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $kt_count - $what"
+		[ -z "$KT_VERBOSE" ] || sed -e 's/^/#   /' "$KT_TMP/out"
+	else
+		kt_failed=$((kt_failed + 1))
+		echo "not ok $kt_count - $what"
+		{
+			cat "$KT_TMP/out"
+			[ ! -e "$KT_TMP/request" ] || kt_show_response
+		} | sed -e 's/^/#   /'
+	fi
+}
+
+test_done() {
+	echo "1..$kt_count"
+	echo "# $KT_NAME: $((kt_count - kt_failed)) passed, $kt_failed failed"
+	kt_done=yes
+	[ "$kt_failed" -eq 0 ]
+}
