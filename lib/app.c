@@ -1,4 +1,5 @@
-/* app.c: the FastCGI loop: signals, one request's life (parse → route → handle → send), the log line. */
+/* app.c: the FastCGI loop: signals, one request's life (parse → route → handle → send), the log
+ * line. */
 #include "app.h"
 
 #include <signal.h>

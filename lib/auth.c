@@ -48,7 +48,8 @@ static int triple_field(struct http_request *req, struct http_response *resp, co
 static int unauthorized(struct http_response *resp, enum err_code e, const char *why)
 {
 	if (e == ERR_INVALID_SESSION)
-		resp_header(resp, "WWW-Authenticate", "Bearer realm=\"kinglet\", error=\"invalid_token\"");
+		resp_header(resp, "WWW-Authenticate",
+			    "Bearer realm=\"kinglet\", error=\"invalid_token\"");
 	else
 		resp_header(resp, "WWW-Authenticate", "Bearer realm=\"kinglet\"");
 	return resp_error(resp, e, "%s", why);
@@ -130,7 +131,8 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
 	if (!p.token)
 		return unauthorized(resp, ERR_NOT_AUTHENTICATED, "no credentials");
 	if (p.mismatch)
-		return unauthorized(resp, ERR_INVALID_SESSION, "the credentials name different tokens");
+		return unauthorized(resp, ERR_INVALID_SESSION,
+				    "the credentials name different tokens");
 	if (!token_well_formed(p.token, p.len))
 		return unauthorized(resp, ERR_INVALID_SESSION, "malformed token");
 	if ((st = lookup(resp, p.token, p.len, a)))
@@ -142,8 +144,8 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
 		char id[24];
 		snprintf(id, sizeof(id), "%lld", a->user_id);
 		bool same_id = token_equal(id, strlen(id), t_id, strlen(t_id));
-		bool same_name = strlen(t_name) == strlen(a->user_name) &&
-				 !strcasecmp(t_name, a->user_name);
+		bool same_name =
+			strlen(t_name) == strlen(a->user_name) && !strcasecmp(t_name, a->user_name);
 		if (!same_id || !same_name)
 			return unauthorized(resp, ERR_INVALID_SESSION,
 					    "user_name and user_id do not match the session");
@@ -165,13 +167,12 @@ const char *auth_client_addr(const struct http_request *req)
 
 int auth_session_create(long long user_id, struct strbuf *token_out, long long *expires_at)
 {
-	static const char sql[] =
-		"INSERT INTO tokens (user_id, token_hash, kind, scope) VALUES (?, ?, 'session', 'write')";
+	static const char sql[] = "INSERT INTO tokens (user_id, token_hash, kind, scope) VALUES "
+				  "(?, ?, 'session', 'write')";
 	uint8_t hash[SHA256_LEN];
 	size_t start = token_out->len;
-	if (token_new(token_out) < 0)
+	if (token_new_hashed(token_out, hash) < 0)
 		return DB_ERROR;
-	token_hash(token_out->buf + start, token_out->len - start, hash);
 	int rc = db_exec(sql, DB_ARGS(DB_INT(user_id), DB_STRN((const char *)hash, sizeof(hash))));
 	if (rc)
 		strbuf_setlen(token_out, start);
@@ -181,8 +182,9 @@ int auth_session_create(long long user_id, struct strbuf *token_out, long long *
 
 int auth_revoke_user(long long user_id, bool all)
 {
-	static const char sessions[] = "UPDATE tokens SET revoked_at = NOW() "
-				       "WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL";
+	static const char sessions[] =
+		"UPDATE tokens SET revoked_at = NOW() "
+		"WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL";
 	static const char every[] = "UPDATE tokens SET revoked_at = NOW() "
 				    "WHERE user_id = ? AND revoked_at IS NULL";
 	return db_exec(all ? every : sessions, DB_ARGS(DB_INT(user_id)));

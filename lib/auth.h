@@ -9,8 +9,8 @@
 #include "validate.h"
 
 enum auth_need {
-	AUTH_READ,    /* any valid credential */
-	AUTH_WRITE,   /* not a read-scoped personal access token (403 insufficient_scope) */
+	AUTH_READ, /* any valid credential */
+	AUTH_WRITE, /* not a read-scoped personal access token (403 insufficient_scope) */
 	AUTH_SESSION, /* a session from login, not a personal access token (403 forbidden) */
 };
 
@@ -18,7 +18,7 @@ struct auth {
 	long long user_id;
 	char user_name[USER_NAME_MAX + 1];
 	long long token_id; /* the credential's row, for logout and revocation */
-	bool is_session;    /* from login (else a personal access token) */
+	bool is_session; /* from login (else a personal access token) */
 	bool can_write;
 };
 

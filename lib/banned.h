@@ -1,4 +1,5 @@
-/* banned.h: string functions Kinglet never uses; build strings with strbuf instead (as git does). */
+/* banned.h: string functions Kinglet never uses; build strings with strbuf instead (as git does).
+ */
 #ifndef KINGLET_BANNED_H
 #define KINGLET_BANNED_H
 

@@ -18,8 +18,7 @@ static bool strings_valid(struct json_object *o)
 	case json_type_string:
 		return utf8_valid(json_object_get_string(o), (size_t)json_object_get_string_len(o));
 	case json_type_object: {
-		json_object_object_foreach(o, key, val)
-		{
+		json_object_object_foreach (o, key, val) {
 			if (!utf8_valid(key, strlen(key)) || !strings_valid(val))
 				return false;
 		}
@@ -91,8 +90,8 @@ int body_parse_json(const char *text, size_t len, struct json_object **out,
 		goto out;
 	}
 	size_t end = json_tokener_get_parse_end(tok);
-	while (end < len && (text[end] == ' ' || text[end] == '\t' || text[end] == '\r' ||
-			     text[end] == '\n'))
+	while (end < len &&
+	       (text[end] == ' ' || text[end] == '\t' || text[end] == '\r' || text[end] == '\n'))
 		end++;
 	if (end < len) {
 		ret = resp_error(resp, ERR_INVALID_JSON, "unexpected data after the JSON object");
@@ -120,8 +119,7 @@ void body_allow_only(const struct http_request *req, struct http_response *resp,
 {
 	if (!req->body)
 		return;
-	json_object_object_foreach(req->body, key, val)
-	{
+	json_object_object_foreach (req->body, key, val) {
 		const char *const *f = fields;
 		(void)val;
 		while (*f && strcmp(*f, key))

@@ -99,20 +99,21 @@ int conf_set(const char *name, const char *value, struct strbuf *err)
 			return -1;
 		}
 		if (v < k->min || v > k->max) {
-			strbuf_addf(err, "%s: %lld is out of range (%lld to %lld)", name, v, k->min, k->max);
+			strbuf_addf(err, "%s: %lld is out of range (%lld to %lld)", name, v, k->min,
+				    k->max);
 			return -1;
 		}
 		*FIELD(k, long long) = v;
 		return 0;
 	}
 	case CONF_BOOL:
-		if (!strcasecmp(value, "true") || !strcmp(value, "1") || !strcasecmp(value, "yes") ||
-		    !strcasecmp(value, "on")) {
+		if (!strcasecmp(value, "true") || !strcmp(value, "1") ||
+		    !strcasecmp(value, "yes") || !strcasecmp(value, "on")) {
 			*FIELD(k, bool) = true;
 			return 0;
 		}
-		if (!strcasecmp(value, "false") || !strcmp(value, "0") || !strcasecmp(value, "no") ||
-		    !strcasecmp(value, "off")) {
+		if (!strcasecmp(value, "false") || !strcmp(value, "0") ||
+		    !strcasecmp(value, "no") || !strcasecmp(value, "off")) {
 			*FIELD(k, bool) = false;
 			return 0;
 		}
@@ -197,7 +198,8 @@ int conf_load(const char *path, struct strbuf *err)
 	const char *pw = getenv("KINGLET_DB_PASSWORD");
 	if (pw)
 		conf_set("db.password", pw, err);
-	if (conf.http_base_path[0] != '/' || conf.http_base_path[strlen(conf.http_base_path) - 1] == '/') {
+	if (conf.http_base_path[0] != '/' ||
+	    conf.http_base_path[strlen(conf.http_base_path) - 1] == '/') {
 		strbuf_addf(err, "http.base_path: '%s' must start with '/' and not end with '/'",
 			    conf.http_base_path);
 		return -1;

@@ -97,7 +97,8 @@ int db_connect(void)
 	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_optionsv(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
 	if (!mysql_real_connect(m, socket ? "localhost" : conf.db_host, conf.db_user,
-				conf.db_password, conf.db_name, (unsigned int)conf.db_port, socket, 0)) {
+				conf.db_password, conf.db_name, (unsigned int)conf.db_port, socket,
+				0)) {
 		log_error("database connect failed: %s", mysql_error(m));
 		mysql_close(m);
 		return DB_UNAVAILABLE;
@@ -228,7 +229,8 @@ static int prepare(struct db_stmt *st)
 static int bind_params(struct db_stmt *st, const struct db_arg *args, size_t nargs)
 {
 	if (nargs != st->nparams) {
-		log_error("statement takes %u parameters, got %zu: %.120s", st->nparams, nargs, st->sql);
+		log_error("statement takes %u parameters, got %zu: %.120s", st->nparams, nargs,
+			  st->sql);
 		return DB_ERROR;
 	}
 	for (size_t i = 0; i < nargs; i++) {
@@ -278,7 +280,8 @@ int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, siz
 		}
 		if (st->ncols) {
 			if (mysql_stmt_store_result(st->stmt)) {
-				rc = fail(mysql_stmt_errno(st->stmt), mysql_stmt_error(st->stmt), sql);
+				rc = fail(mysql_stmt_errno(st->stmt), mysql_stmt_error(st->stmt),
+					  sql);
 				if (rc == DB_UNAVAILABLE && !in_tx && st->is_select)
 					continue;
 				return rc;
@@ -323,7 +326,8 @@ int db_next(struct db_stmt *st)
 			rebind = true;
 		}
 		if (rebind && mysql_stmt_bind_result(st->stmt, st->results))
-			return fail(mysql_stmt_errno(st->stmt), mysql_stmt_error(st->stmt), st->sql);
+			return fail(mysql_stmt_errno(st->stmt), mysql_stmt_error(st->stmt),
+				    st->sql);
 		for (unsigned i = 0; i < st->ncols; i++) {
 			if (!st->cols[i].is_null && st->cols[i].error && st->cols[i].is_int) {
 				log_error("integer column %u out of range: %.120s", i, st->sql);

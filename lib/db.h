@@ -1,4 +1,5 @@
-/* db.h: the process's one MariaDB connection: cached prepared statements, reconnect, transactions. */
+/* db.h: the process's one MariaDB connection: cached prepared statements, reconnect, transactions.
+ */
 #ifndef KINGLET_DB_H
 #define KINGLET_DB_H
 
@@ -10,9 +11,9 @@
 enum db_rc {
 	DB_OK = 0,
 	DB_UNAVAILABLE = -1, /* cannot connect, or the connection was lost: answer 503 */
-	DB_DUPLICATE = -2,   /* a unique key refused the row (see db_duplicate_key) */
-	DB_CONFLICT = -3,    /* deadlock or lock wait timeout: the transaction may be retried */
-	DB_ERROR = -4,       /* anything else (logged): answer 500 */
+	DB_DUPLICATE = -2, /* a unique key refused the row (see db_duplicate_key) */
+	DB_CONFLICT = -3, /* deadlock or lock wait timeout: the transaction may be retried */
+	DB_ERROR = -4, /* anything else (logged): answer 500 */
 };
 
 enum db_type { DB_T_NULL, DB_T_INT, DB_T_STR };

@@ -148,26 +148,28 @@ int http_parse_params(struct http_params *params, const char *s, size_t len, con
 		strbuf_reset(&name);
 		strbuf_reset(&value);
 		if (http_percent_decode(&name, s, (size_t)(name_end - s), true) < 0 ||
-		    (eq && http_percent_decode(&value, eq + 1, (size_t)(piece_end - eq - 1), true) < 0)) {
+		    (eq &&
+		     http_percent_decode(&value, eq + 1, (size_t)(piece_end - eq - 1), true) < 0)) {
 			ret = resp_error(resp, ERR_INVALID_QUERY_PARAMETER,
 					 "%s: malformed percent-encoding", what);
 			goto out;
 		}
 		if (!utf8_valid(name.buf, name.len) || !utf8_valid(value.buf, value.len)) {
-			ret = resp_error(resp, ERR_INVALID_ENCODING, "%s: not UTF-8, or contains NUL", what);
+			ret = resp_error(resp, ERR_INVALID_ENCODING,
+					 "%s: not UTF-8, or contains NUL", what);
 			goto out;
 		}
 		if (!name.len) {
-			ret = resp_error(resp, ERR_INVALID_QUERY_PARAMETER, "%s: a parameter has no name",
-					 what);
+			ret = resp_error(resp, ERR_INVALID_QUERY_PARAMETER,
+					 "%s: a parameter has no name", what);
 			goto out;
 		}
 		const struct http_param *seen = http_param_get(params, name.buf);
 		if (seen) {
 			if (seen->len != value.len || memcmp(seen->value, value.buf, value.len)) {
 				ret = resp_error(resp, ERR_DUPLICATE_PARAMETER,
-						 "%s: '%.64s' given twice with different values", what,
-						 name.buf);
+						 "%s: '%.64s' given twice with different values",
+						 what, name.buf);
 				goto out;
 			}
 			goto next;
@@ -179,10 +181,12 @@ int http_parse_params(struct http_params *params, const char *s, size_t len, con
 		}
 		if (params->n == params->alloc) {
 			params->alloc = params->alloc ? params->alloc * 2 : 8;
-			params->items = xrealloc(params->items, params->alloc * sizeof(*params->items));
+			params->items =
+				xrealloc(params->items, params->alloc * sizeof(*params->items));
 		}
 		params->items[params->n].name = strbuf_detach(&name, NULL);
-		params->items[params->n].value = strbuf_detach(&value, &params->items[params->n].len);
+		params->items[params->n].value =
+			strbuf_detach(&value, &params->items[params->n].len);
 		params->n++;
 	next:
 		s = piece_end + (amp ? 1 : 0);
@@ -350,7 +354,8 @@ int http_read_body(struct http_request *req, struct http_response *resp, size_t 
 	if (cl && *cl) {
 		char *end;
 		errno = 0;
-		if (!isdigit((unsigned char)*cl) || (length = strtoull(cl, &end, 10), *end) || errno) {
+		if (!isdigit((unsigned char)*cl) || (length = strtoull(cl, &end, 10), *end) ||
+		    errno) {
 			ret = resp_error(resp, ERR_BAD_REQUEST, "Content-Length is not a number");
 			goto out;
 		}
@@ -358,16 +363,16 @@ int http_read_body(struct http_request *req, struct http_response *resp, size_t 
 	if (!length)
 		goto out;
 	if (length > max) {
-		ret = resp_error(resp, ERR_PAYLOAD_TOO_LARGE, "the body is %llu bytes; the limit is %zu",
-				 length, max);
+		ret = resp_error(resp, ERR_PAYLOAD_TOO_LARGE,
+				 "the body is %llu bytes; the limit is %zu", length, max);
 		goto out;
 	}
 	media_type(ct ? ct : "", &type, &charset_ok);
 	bool is_json = !strcmp(type.buf, "application/json");
 	bool is_form = !strcmp(type.buf, "application/x-www-form-urlencoded");
 	if ((!is_json && !is_form) || !charset_ok) {
-		ret = resp_error(resp, ERR_UNSUPPORTED_MEDIA_TYPE, "Content-Type '%.80s' is not accepted",
-				 ct ? ct : "(none)");
+		ret = resp_error(resp, ERR_UNSUPPORTED_MEDIA_TYPE,
+				 "Content-Type '%.80s' is not accepted", ct ? ct : "(none)");
 		goto out;
 	}
 	strbuf_grow(&body, (size_t)length);
@@ -378,7 +383,8 @@ int http_read_body(struct http_request *req, struct http_response *resp, size_t 
 		strbuf_setlen(&body, body.len + (size_t)n);
 	}
 	if (body.len < length) {
-		ret = resp_error(resp, ERR_INCOMPLETE_BODY, "got %zu of %llu bytes", body.len, length);
+		ret = resp_error(resp, ERR_INCOMPLETE_BODY, "got %zu of %llu bytes", body.len,
+				 length);
 		goto out;
 	}
 	if (is_json)
@@ -474,7 +480,8 @@ int resp_db_error(struct http_response *resp, int db_rc)
 	if (db_rc == DB_UNAVAILABLE)
 		return resp_error(resp, ERR_DATABASE_UNAVAILABLE, NULL);
 	if (db_rc == DB_CONFLICT)
-		return resp_error(resp, ERR_SERVICE_UNAVAILABLE, "a concurrent change got in the way; retry");
+		return resp_error(resp, ERR_SERVICE_UNAVAILABLE,
+				  "a concurrent change got in the way; retry");
 	return resp_error(resp, ERR_INTERNAL, NULL);
 }
 
@@ -524,9 +531,10 @@ void http_send(struct http_request *req, struct http_response *resp)
 	if (!resp->status)
 		resp->status = 500;
 	json_object_object_add(env, "status", json_object_new_int(resp->status));
-	json_object_object_add(env, "description", json_object_new_string(http_reason(resp->status)));
+	json_object_object_add(env, "description",
+			       json_object_new_string(http_reason(resp->status)));
 	if (resp->data) {
-		json_object_object_foreach(resp->data, key, val)
+		json_object_object_foreach (resp->data, key, val)
 			json_object_object_add(env, key, json_object_get(val));
 	}
 	if (resp->is_error) {
@@ -536,7 +544,8 @@ void http_send(struct http_request *req, struct http_response *resp)
 		json_object_object_add(env, "system_message",
 				       json_object_new_string_len(resp->system_message.buf,
 								  (int)resp->system_message.len));
-		json_object_object_add(env, "code", json_object_new_string(err_info(resp->err)->code));
+		json_object_object_add(env, "code",
+				       json_object_new_string(err_info(resp->err)->code));
 		if (resp->invalid_params)
 			json_object_object_add(env, "invalid_params",
 					       json_object_get(resp->invalid_params));

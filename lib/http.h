@@ -12,7 +12,7 @@
 #include "err.h"
 #include "strbuf.h"
 
-#define HTTP_MAX_PARAMS 256  /* query or form fields; more is 400 */
+#define HTTP_MAX_PARAMS 256 /* query or form fields; more is 400 */
 #define HTTP_MAX_SEGMENTS 16 /* path segments after the base path; more is 404 */
 #define HTTP_MAX_ROUTE_PARAMS 4
 
@@ -22,7 +22,7 @@ struct http_io {
 };
 
 struct http_param {
-	char *name;  /* decoded, NUL-terminated */
+	char *name; /* decoded, NUL-terminated */
 	char *value; /* decoded, NUL-terminated, valid UTF-8 without NUL */
 	size_t len;
 };
@@ -46,17 +46,18 @@ struct route_param {
  */
 struct http_request {
 	struct http_io *io;
-	const char *method;      /* as sent, HEAD too (its route is a GET one: route->method) */
+	const char *method; /* as sent, HEAD too (its route is a GET one: route->method) */
 	bool is_head;
 	char request_id[65];
 	struct timespec started;
-	struct strbuf path;      /* raw path of REQUEST_URI, without the query string (for the log) */
+	struct strbuf path; /* raw path of REQUEST_URI, without the query string (for the log) */
 	char *segs[HTTP_MAX_SEGMENTS];
-	size_t nsegs;            /* decoded segments after the base path, trailing slash removed */
+	size_t nsegs; /* decoded segments after the base path, trailing slash removed */
 	struct http_params query;
 	struct http_params form; /* fields of a form-encoded body */
-	struct json_object *body; /* the body's JSON object (reference owned), NULL without a body */
-	bool body_is_form;       /* body came from form fields without a json field: all strings */
+	struct json_object
+		*body; /* the body's JSON object (reference owned), NULL without a body */
+	bool body_is_form; /* body came from form fields without a json field: all strings */
 	const struct route *route;
 	struct route_param params[HTTP_MAX_ROUTE_PARAMS];
 	size_t nparams;
@@ -64,15 +65,15 @@ struct http_request {
 
 struct http_response {
 	int status;
-	struct strbuf headers;   /* extra header lines, each "Name: value\r\n" */
+	struct strbuf headers; /* extra header lines, each "Name: value\r\n" */
 	struct json_object *data; /* the route's own fields, NULL until resp_data() */
 	bool is_error;
 	enum err_code err;
 	struct strbuf user_message, system_message;
 	struct json_object *invalid_params; /* array, NULL when none */
-	bool no_body;            /* 304: headers only */
-	bool cacheable;          /* omit Cache-Control: no-store */
-	struct strbuf out;       /* serialised response, reused across requests */
+	bool no_body; /* 304: headers only */
+	bool cacheable; /* omit Cache-Control: no-store */
+	struct strbuf out; /* serialised response, reused across requests */
 };
 
 void http_request_init(struct http_request *req, struct http_io *io);

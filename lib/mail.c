@@ -73,7 +73,8 @@ void mail_format(struct strbuf *out, const char *to, const char *subject, const 
 		add_encoded_word(out, subject);
 	strbuf_addf(out,
 		    "\r\nDate: %s\r\nMessage-ID: <%s@%.*s>\r\nMIME-Version: 1.0\r\n"
-		    "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+		    "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+		    "8bit\r\n\r\n",
 		    date, id, (int)dlen, domain);
 	for (const char *p = body; *p; p++) {
 		if (*p == '\n' && (p == body || p[-1] != '\r'))

@@ -48,7 +48,10 @@ struct render_names {
 	struct render_name *v;
 	size_t nr, alloc;
 };
-#define RENDER_NAMES_INIT { NULL, 0, 0 }
+#define RENDER_NAMES_INIT                                                                          \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /*
  * Append to names every @mention of text (the rule above: exactly the names render_text links)

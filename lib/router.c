@@ -67,8 +67,7 @@ static bool parse_number(const char *s, long long min, long long *out)
 	return true;
 }
 
-static int capture_params(const char *pattern, struct http_request *req,
-			  struct http_response *resp)
+static int capture_params(const char *pattern, struct http_request *req, struct http_response *resp)
 {
 	const char *segs[HTTP_MAX_SEGMENTS];
 	size_t lens[HTTP_MAX_SEGMENTS];
@@ -85,14 +84,15 @@ static int capture_params(const char *pattern, struct http_request *req,
 		p->str = req->segs[i];
 		p->num = 0;
 		long long min = -1;
-		if ((name_len == 2 && !memcmp(name, "id", 2)) || (name_len == 4 && !memcmp(name, "page", 4)))
+		if ((name_len == 2 && !memcmp(name, "id", 2)) ||
+		    (name_len == 4 && !memcmp(name, "page", 4)))
 			min = 1;
 		else if (name_len == 5 && !memcmp(name, "epoch", 5))
 			min = 0;
 		if (min >= 0 && !parse_number(p->str, min, &p->num))
 			return resp_error(resp, ERR_INVALID_PATH_PARAMETER,
-					  "'%.40s' is not a valid %.*s: a whole number from %lld", p->str,
-					  (int)name_len, name, min);
+					  "'%.40s' is not a valid %.*s: a whole number from %lld",
+					  p->str, (int)name_len, name, min);
 	}
 	return 0;
 }

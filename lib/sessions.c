@@ -54,7 +54,8 @@ static void rehash(const struct login_row *row, const char *password)
 		"UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash = ?";
 	struct strbuf hash = STRBUF_INIT;
 	if (password_hash(&hash, password) == 0)
-		db_exec(sql, DB_ARGS(DB_STR(hash.buf), DB_INT(row->user_id), DB_STR(row->hash.buf)));
+		db_exec(sql,
+			DB_ARGS(DB_STR(hash.buf), DB_INT(row->user_id), DB_STR(row->hash.buf)));
 	strbuf_release(&hash);
 }
 
@@ -71,10 +72,12 @@ int sessions_login(struct http_request *req, struct http_response *resp)
 	body_allow_only(req, resp, fields);
 	for (size_t i = 0; i < 3 && !identifier; i++)
 		identifier = body_string(req, resp, fields[i], false, 1, 254, NULL);
-	const char *password = body_string(req, resp, "password", true, 1, PASSWORD_MAX_CHARS, NULL);
+	const char *password =
+		body_string(req, resp, "password", true, 1, PASSWORD_MAX_CHARS, NULL);
 	if (!identifier && !body_has(req, "email") && !body_has(req, "user_name") &&
 	    !body_has(req, "auth_data"))
-		resp_invalid_param(resp, "user_name", "missing", "Give email, user_name or auth_data.");
+		resp_invalid_param(resp, "user_name", "missing",
+				   "Give email, user_name or auth_data.");
 	if ((ret = resp_validation_result(resp)))
 		return ret;
 	if ((ret = users_login_blocked(req, resp, identifier)))
@@ -103,8 +106,9 @@ int sessions_login(struct http_request *req, struct http_response *resp)
 	}
 	struct json_object *o = resp_data(resp);
 	json_object_object_add(o, "user_id", json_object_new_int64(row.user_id));
-	json_object_object_add(o, "user_name",
-			       json_object_new_string_len(row.user_name.buf, (int)row.user_name.len));
+	json_object_object_add(
+		o, "user_name",
+		json_object_new_string_len(row.user_name.buf, (int)row.user_name.len));
 	json_object_object_add(o, "session_id",
 			       json_object_new_string_len(session.buf, (int)session.len));
 	time_json_add(o, "expires_at", NULL, (time_t)expires_at);
@@ -190,14 +194,14 @@ int sessions_token_create(struct http_request *req, struct http_response *resp)
 	body_int(req, resp, "expires_in_days", false, 1, TOKEN_DAYS_MAX, &days);
 	if ((ret = resp_validation_result(resp)))
 		return ret;
-	if (token_new(&token) < 0) {
+	if (token_new_hashed(&token, hash) < 0) {
 		ret = resp_error(resp, ERR_INTERNAL, "no randomness");
 		goto out;
 	}
-	token_hash(token.buf, token.len, hash);
-	if ((rc = db_exec(insert, DB_ARGS(DB_INT(a.user_id), DB_STRN((const char *)hash, sizeof(hash)),
-					  DB_STR(scope ? scope : "read"), DB_STRN(name, name_len),
-					  DB_INT(days), DB_INT(days))))) {
+	if ((rc = db_exec(insert,
+			  DB_ARGS(DB_INT(a.user_id), DB_STRN((const char *)hash, sizeof(hash)),
+				  DB_STR(scope ? scope : "read"), DB_STRN(name, name_len),
+				  DB_INT(days), DB_INT(days))))) {
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}

@@ -18,7 +18,10 @@ struct strbuf {
 };
 
 extern char strbuf_slopbuf[];
-#define STRBUF_INIT { strbuf_slopbuf, 0, 0 }
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		strbuf_slopbuf, 0, 0                                                               \
+	}
 
 /* Initialise with room for hint bytes (0: allocate lazily). */
 void strbuf_init(struct strbuf *sb, size_t hint);
@@ -40,7 +43,8 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, int c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Hand the buffer to the caller (who frees it) and reset sb to STRBUF_INIT. */
 char *strbuf_detach(struct strbuf *sb, size_t *len);

@@ -1,4 +1,5 @@
-/* throttle.c: one upsert per hit (its count comes back through LAST_INSERT_ID), one read per check. */
+/* throttle.c: one upsert per hit (its count comes back through LAST_INSERT_ID), one read per check.
+ */
 #include "throttle.h"
 
 #include <time.h>

@@ -39,7 +39,8 @@ void time_json_add(struct json_object *o, const char *iso_key, const char *human
 	if (human_key) {
 		strbuf_reset(&sb);
 		time_human(&sb, t, time(NULL));
-		json_object_object_add(o, human_key, json_object_new_string_len(sb.buf, (int)sb.len));
+		json_object_object_add(o, human_key,
+				       json_object_new_string_len(sb.buf, (int)sb.len));
 	}
 	strbuf_release(&sb);
 }

@@ -38,6 +38,15 @@ int token_new(struct strbuf *out)
 	return 0;
 }
 
+int token_new_hashed(struct strbuf *out, uint8_t hash[SHA256_LEN])
+{
+	size_t start = out->len;
+	if (token_new(out) < 0)
+		return -1;
+	token_hash(out->buf + start, out->len - start, hash);
+	return 0;
+}
+
 bool token_well_formed(const char *s, size_t len)
 {
 	if (len != TOKEN_TEXT_LEN)

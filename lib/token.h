@@ -1,4 +1,5 @@
-/* token.h: secret tokens: 256 random bits, base64url text, stored as SHA-256, compared in constant time. */
+/* token.h: secret tokens: 256 random bits, base64url text, stored as SHA-256, compared in constant
+ * time. */
 #ifndef KINGLET_TOKEN_H
 #define KINGLET_TOKEN_H
 
@@ -16,6 +17,8 @@
 void token_base64url(struct strbuf *out, const uint8_t *data, size_t len);
 /* A fresh token's text (TOKEN_TEXT_LEN characters) appended to out. Returns 0 or -1. */
 int token_new(struct strbuf *out);
+/* token_new, and the SHA-256 of the new token's text into hash. Returns 0 or -1. */
+int token_new_hashed(struct strbuf *out, uint8_t hash[SHA256_LEN]);
 /* True when s has the shape of a token (length and alphabet): cheap check before any lookup. */
 bool token_well_formed(const char *s, size_t len);
 /* The SHA-256 of the token text: what the database stores and looks up. */

@@ -1,4 +1,5 @@
-/* users.c: accounts: sign-up, activation, profile, update, deletion, forgotten and changed passwords. */
+/* users.c: accounts: sign-up, activation, profile, update, deletion, forgotten and changed
+ * passwords. */
 #include "users.h"
 
 #include <ctype.h>
@@ -35,7 +36,8 @@ static void bucket_name(struct strbuf *sb, const char *prefix, const char *key)
 static int too_many(struct http_response *resp, long long retry_after)
 {
 	resp_header(resp, "Retry-After", "%lld", retry_after > 0 ? retry_after : 1);
-	return resp_error(resp, ERR_RATE_LIMITED, "too many attempts; retry in %lld s", retry_after);
+	return resp_error(resp, ERR_RATE_LIMITED, "too many attempts; retry in %lld s",
+			  retry_after);
 }
 
 /* Count one request against a per-address limit of limit per window; 0 or an error status. */
@@ -109,13 +111,12 @@ int users_login_failed(struct http_request *req, struct http_response *resp, con
 static int mail_token_create(long long user_id, const char *purpose, long long seconds,
 			     struct strbuf *token)
 {
-	static const char sql[] = "INSERT INTO mail_tokens (token_hash, user_id, purpose, expires_at) "
-				  "VALUES (?, ?, ?, NOW() + INTERVAL ? SECOND)";
+	static const char sql[] =
+		"INSERT INTO mail_tokens (token_hash, user_id, purpose, expires_at) "
+		"VALUES (?, ?, ?, NOW() + INTERVAL ? SECOND)";
 	uint8_t hash[SHA256_LEN];
-	size_t start = token->len;
-	if (token_new(token) < 0)
+	if (token_new_hashed(token, hash) < 0)
 		return DB_ERROR;
-	token_hash(token->buf + start, token->len - start, hash);
 	return db_exec(sql, DB_ARGS(DB_STRN((const char *)hash, sizeof(hash)), DB_INT(user_id),
 				    DB_STR(purpose), DB_INT(seconds)));
 }
@@ -127,8 +128,9 @@ static int mail_token_create(long long user_id, const char *purpose, long long s
 static int mail_token_consume(const char *token, size_t len, const char *purpose,
 			      long long *user_id)
 {
-	static const char find[] = "SELECT user_id FROM mail_tokens WHERE token_hash = ? AND "
-				   "purpose = ? AND used_at IS NULL AND expires_at > NOW() FOR UPDATE";
+	static const char find[] =
+		"SELECT user_id FROM mail_tokens WHERE token_hash = ? AND "
+		"purpose = ? AND used_at IS NULL AND expires_at > NOW() FOR UPDATE";
 	static const char use[] = "UPDATE mail_tokens SET used_at = NOW() WHERE token_hash = ?";
 	uint8_t hash[SHA256_LEN];
 	struct db_stmt *st;
@@ -136,7 +138,8 @@ static int mail_token_consume(const char *token, size_t len, const char *purpose
 	if (!token_well_formed(token, len))
 		return 0;
 	token_hash(token, len, hash);
-	int rc = db_run(&st, find, DB_ARGS(DB_STRN((const char *)hash, sizeof(hash)), DB_STR(purpose)));
+	int rc = db_run(&st, find,
+			DB_ARGS(DB_STRN((const char *)hash, sizeof(hash)), DB_STR(purpose)));
 	if (rc)
 		return rc;
 	rc = db_next(st);
@@ -157,12 +160,14 @@ static int send_activation(const char *email, const char *name, const char *toke
 	struct strbuf body = STRBUF_INIT;
 	strbuf_addf(&body, "Welcome to Kinglet, %s.\n\n", name);
 	if (token) {
-		strbuf_addf(&body,
-			    "Activate your account by opening this link:\n\n  %s%s/users/activate/%s\n\n"
-			    "or by sending its code, %s, to POST %s/users/activate as user_digest.\n"
-			    "The link works once and expires in %lld hours.\n",
-			    conf.site_public_url, conf.http_base_path, token, token,
-			    conf.http_base_path, conf.auth_activation_hours);
+		strbuf_addf(
+			&body,
+			"Activate your account by opening this link:\n\n  "
+			"%s%s/users/activate/%s\n\n"
+			"or by sending its code, %s, to POST %s/users/activate as user_digest.\n"
+			"The link works once and expires in %lld hours.\n",
+			conf.site_public_url, conf.http_base_path, token, token,
+			conf.http_base_path, conf.auth_activation_hours);
 	}
 	if (generated_password)
 		strbuf_addf(&body, "\nYour password: %s\nChange it with PUT %s/users/password.\n",
@@ -170,6 +175,39 @@ static int send_activation(const char *email, const char *name, const char *toke
 	int rc = mail_send(email, "Activate your Kinglet account", body.buf);
 	strbuf_release(&body);
 	return rc;
+}
+
+/* The account a token mail goes to. */
+struct recipient {
+	long long user_id; /* 0: no such account */
+	struct strbuf name, email;
+};
+#define RECIPIENT_INIT                                                                             \
+	{                                                                                          \
+		0, STRBUF_INIT, STRBUF_INIT                                                        \
+	}
+
+/* Run sql (selecting user_id, user_name, email) and keep the first row in r. 0 or a db rc. */
+static int find_recipient(const char *sql, const struct db_arg *args, size_t nargs,
+			  struct recipient *r)
+{
+	struct db_stmt *st;
+	int rc = db_run(&st, sql, args, nargs);
+	if (rc)
+		return rc;
+	if ((rc = db_next(st)) == 1) {
+		r->user_id = db_int(st, 0);
+		strbuf_addstr(&r->name, db_str(st, 1, NULL));
+		strbuf_addstr(&r->email, db_str(st, 2, NULL));
+	}
+	db_done(st);
+	return rc < 0 ? rc : 0;
+}
+
+static void recipient_release(struct recipient *r)
+{
+	strbuf_release(&r->name);
+	strbuf_release(&r->email);
 }
 
 /* ---- sign-up and activation ---- */
@@ -205,8 +243,8 @@ static const char *valid_email(const struct http_request *req, struct http_respo
 int users_signup(struct http_request *req, struct http_response *resp)
 {
 	static const char *const fields[] = { "user_name", "email", "password", NULL };
-	static const char insert[] =
-		"INSERT INTO users (user_name, email, password_hash, user_status) VALUES (?, ?, ?, ?)";
+	static const char insert[] = "INSERT INTO users (user_name, email, password_hash, "
+				     "user_status) VALUES (?, ?, ?, ?)";
 	struct strbuf hash = STRBUF_INIT, token = STRBUF_INIT, generated = STRBUF_INIT;
 	const char *name, *email, *password;
 	long long user_id;
@@ -217,8 +255,8 @@ int users_signup(struct http_request *req, struct http_response *resp)
 	body_allow_only(req, resp, fields);
 	name = valid_user_name(req, resp);
 	email = valid_email(req, resp, true);
-	password = body_string(req, resp, "password", false, PASSWORD_MIN_CHARS,
-			       PASSWORD_MAX_CHARS, NULL);
+	password = body_string(req, resp, "password", false, PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS,
+			       NULL);
 	if ((ret = resp_validation_result(resp)))
 		return ret;
 	if ((ret = limit_address(req, resp, "signup:ip:", conf.signup_per_ip_per_hour, 3600)))
@@ -235,13 +273,13 @@ int users_signup(struct http_request *req, struct http_response *resp)
 		goto out;
 	}
 	const char *status = conf.signup_auto_activate ? "active" : "pending";
-	if ((rc = db_begin()) ||
-	    (rc = db_exec(insert, DB_ARGS(DB_STR(name), DB_STR(email), DB_STR(hash.buf),
-					  DB_STR(status)))))
+	if ((rc = db_begin()) || (rc = db_exec(insert, DB_ARGS(DB_STR(name), DB_STR(email),
+							       DB_STR(hash.buf), DB_STR(status)))))
 		goto db_fail;
 	user_id = (long long)db_insert_id();
 	if (!conf.signup_auto_activate &&
-	    (rc = mail_token_create(user_id, "activate", conf.auth_activation_hours * 3600, &token)))
+	    (rc = mail_token_create(user_id, "activate", conf.auth_activation_hours * 3600,
+				    &token)))
 		goto db_fail;
 	if ((rc = db_commit()))
 		goto db_fail;
@@ -250,9 +288,10 @@ int users_signup(struct http_request *req, struct http_response *resp)
 	    send_activation(email, name, token.len ? token.buf : NULL,
 			    generated.len ? generated.buf : NULL) < 0) {
 		/* The account is kept: POST /users/activate/resend sends a new mail. */
-		ret = resp_error(resp, ERR_MAIL_UNAVAILABLE,
-				 "the account was created but the activation mail could not be sent; "
-				 "use POST /users/activate/resend");
+		ret = resp_error(
+			resp, ERR_MAIL_UNAVAILABLE,
+			"the account was created but the activation mail could not be sent; "
+			"use POST /users/activate/resend");
 		goto out;
 	}
 	struct json_object *o = resp_data(resp);
@@ -280,8 +319,8 @@ out:
 
 static int activate(struct http_response *resp, const char *token)
 {
-	static const char sql[] =
-		"UPDATE users SET user_status = 'active' WHERE user_id = ? AND user_status = 'pending'";
+	static const char sql[] = "UPDATE users SET user_status = 'active' WHERE user_id = ? AND "
+				  "user_status = 'pending'";
 	long long user_id;
 	int rc;
 	if ((rc = db_begin()) ||
@@ -289,7 +328,8 @@ static int activate(struct http_response *resp, const char *token)
 		goto fail;
 	if (!user_id) {
 		db_rollback();
-		return resp_error(resp, ERR_INVALID_TOKEN, "unknown, used or expired activation token");
+		return resp_error(resp, ERR_INVALID_TOKEN,
+				  "unknown, used or expired activation token");
 	}
 	if ((rc = db_exec(sql, DB_ARGS(DB_INT(user_id)))) || (rc = db_commit()))
 		goto fail;
@@ -321,9 +361,8 @@ int users_activate_resend(struct http_request *req, struct http_response *resp)
 	static const char *const fields[] = { "email", NULL };
 	static const char sql[] = "SELECT user_id, user_name, email FROM users "
 				  "WHERE email = ? AND user_status = 'pending'";
-	struct strbuf token = STRBUF_INIT, name = STRBUF_INIT, email = STRBUF_INIT;
-	struct db_stmt *st;
-	long long user_id = 0;
+	struct strbuf token = STRBUF_INIT;
+	struct recipient r = RECIPIENT_INIT;
 	int ret, rc;
 
 	body_allow_only(req, resp, fields);
@@ -332,26 +371,18 @@ int users_activate_resend(struct http_request *req, struct http_response *resp)
 		return ret;
 	if ((ret = limit_address(req, resp, "resend:ip:", conf.auth_resets_per_hour, 3600)))
 		return ret;
-	if ((rc = db_run(&st, sql, DB_ARGS(DB_STR(given)))))
-		return resp_db_error(resp, rc);
-	if ((rc = db_next(st)) == 1) {
-		user_id = db_int(st, 0);
-		strbuf_addstr(&name, db_str(st, 1, NULL));
-		strbuf_addstr(&email, db_str(st, 2, NULL));
-	}
-	db_done(st);
-	if (rc < 0) {
+	if ((rc = find_recipient(sql, DB_ARGS(DB_STR(given)), &r))) {
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}
 	/* The same answer whether or not a pending account has that address. */
-	if (user_id) {
-		if ((rc = mail_token_create(user_id, "activate", conf.auth_activation_hours * 3600,
-					    &token))) {
+	if (r.user_id) {
+		if ((rc = mail_token_create(r.user_id, "activate",
+					    conf.auth_activation_hours * 3600, &token))) {
 			ret = resp_db_error(resp, rc);
 			goto out;
 		}
-		if (send_activation(email.buf, name.buf, token.buf, NULL) < 0) {
+		if (send_activation(r.email.buf, r.name.buf, token.buf, NULL) < 0) {
 			ret = resp_error(resp, ERR_MAIL_UNAVAILABLE, NULL);
 			goto out;
 		}
@@ -360,8 +391,7 @@ int users_activate_resend(struct http_request *req, struct http_response *resp)
 	ret = 200;
 out:
 	strbuf_release(&token);
-	strbuf_release(&name);
-	strbuf_release(&email);
+	recipient_release(&r);
 	return ret;
 }
 
@@ -406,7 +436,8 @@ int users_profile(struct http_request *req, struct http_response *resp)
 						       json_object_new_string_len(s, (int)len));
 			}
 			s = db_str(st, 6, &len);
-			json_object_object_add(o, "desc_format", json_object_new_string_len(s, (int)len));
+			json_object_object_add(o, "desc_format",
+					       json_object_new_string_len(s, (int)len));
 		}
 	}
 	db_done(st);
@@ -432,7 +463,8 @@ int users_update(struct http_request *req, struct http_response *resp)
 		return ret;
 	body_allow_only(req, resp, fields);
 	const char *email = valid_email(req, resp, false);
-	const char *desc = body_string(req, resp, "desc_markup", false, 0, DESC_MAX_CHARS, &desc_len);
+	const char *desc =
+		body_string(req, resp, "desc_markup", false, 0, DESC_MAX_CHARS, &desc_len);
 	if (!body_has(req, "email") && !body_has(req, "desc_markup"))
 		resp_invalid_param(resp, "email", "missing", "Give email and/or desc_markup.");
 	if ((ret = resp_validation_result(resp)))
@@ -492,8 +524,8 @@ static const char *new_password(const struct http_request *req, struct http_resp
 {
 	const char *pw = body_string(req, resp, "new_password", true, PASSWORD_MIN_CHARS,
 				     PASSWORD_MAX_CHARS, NULL);
-	const char *verify = body_string(req, resp, "verify_password", true, 0, PASSWORD_MAX_CHARS,
-					 NULL);
+	const char *verify =
+		body_string(req, resp, "verify_password", true, 0, PASSWORD_MAX_CHARS, NULL);
 	if (pw && verify && strcmp(pw, verify)) {
 		resp_invalid_param(resp, "verify_password", "mismatch",
 				   "verify_password differs from new_password.");
@@ -508,10 +540,8 @@ int users_password_forgot(struct http_request *req, struct http_response *resp)
 	static const char sql[] = "SELECT user_id, user_name, email FROM users WHERE "
 				  "(? IS NULL OR user_name = ?) AND (? IS NULL OR email = ?) "
 				  "AND user_status = 'active'";
-	struct strbuf token = STRBUF_INIT, body = STRBUF_INIT, name = STRBUF_INIT,
-		      email = STRBUF_INIT, bucket = STRBUF_INIT;
-	struct db_stmt *st;
-	long long user_id = 0;
+	struct strbuf token = STRBUF_INIT, body = STRBUF_INIT, bucket = STRBUF_INIT;
+	struct recipient r = RECIPIENT_INIT;
 	int ret, rc;
 
 	body_allow_only(req, resp, fields);
@@ -537,34 +567,27 @@ int users_password_forgot(struct http_request *req, struct http_response *resp)
 		goto out;
 	}
 	struct db_arg nn = n ? DB_STR(n) : DB_NULL, ee = e ? DB_STR(e) : DB_NULL;
-	if ((rc = db_run(&st, sql, DB_ARGS(nn, nn, ee, ee)))) {
+	if ((rc = find_recipient(sql, DB_ARGS(nn, nn, ee, ee), &r))) {
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}
-	if ((rc = db_next(st)) == 1) {
-		user_id = db_int(st, 0);
-		strbuf_addstr(&name, db_str(st, 1, NULL));
-		strbuf_addstr(&email, db_str(st, 2, NULL));
-	}
-	db_done(st);
-	if (rc < 0) {
-		ret = resp_db_error(resp, rc);
-		goto out;
-	}
-	if (user_id) {
-		if ((rc = mail_token_create(user_id, "reset", conf.auth_reset_minutes * 60, &token))) {
+	if (r.user_id) {
+		if ((rc = mail_token_create(r.user_id, "reset", conf.auth_reset_minutes * 60,
+					    &token))) {
 			ret = resp_db_error(resp, rc);
 			goto out;
 		}
-		strbuf_addf(&body,
-			    "Hello %s,\n\nsomeone (we hope you) asked to reset your Kinglet password.\n"
-			    "Your reset token: %s\n\nSet a new password with PUT %s%s/users/password and "
-			    "the body\n  {\"reset_token\": \"%s\", \"new_password\": \"...\", "
-			    "\"verify_password\": \"...\"}\n\nThe token works once and expires in %lld "
-			    "minutes. If you did not ask, ignore this mail.\n",
-			    name.buf, token.buf, conf.site_public_url, conf.http_base_path, token.buf,
-			    conf.auth_reset_minutes);
-		if (mail_send(email.buf, "Reset your Kinglet password", body.buf) < 0) {
+		strbuf_addf(
+			&body,
+			"Hello %s,\n\nsomeone (we hope you) asked to reset your Kinglet password.\n"
+			"Your reset token: %s\n\nSet a new password with PUT %s%s/users/password "
+			"and "
+			"the body\n  {\"reset_token\": \"%s\", \"new_password\": \"...\", "
+			"\"verify_password\": \"...\"}\n\nThe token works once and expires in %lld "
+			"minutes. If you did not ask, ignore this mail.\n",
+			r.name.buf, token.buf, conf.site_public_url, conf.http_base_path, token.buf,
+			conf.auth_reset_minutes);
+		if (mail_send(r.email.buf, "Reset your Kinglet password", body.buf) < 0) {
 			ret = resp_error(resp, ERR_MAIL_UNAVAILABLE, NULL);
 			goto out;
 		}
@@ -574,9 +597,8 @@ int users_password_forgot(struct http_request *req, struct http_response *resp)
 out:
 	strbuf_release(&token);
 	strbuf_release(&body);
-	strbuf_release(&name);
-	strbuf_release(&email);
 	strbuf_release(&bucket);
+	recipient_release(&r);
 	return ret;
 }
 
@@ -585,7 +607,8 @@ static const char set_password_sql[] =
 
 static int password_reset(struct http_request *req, struct http_response *resp)
 {
-	static const char *const fields[] = { "reset_token", "new_password", "verify_password", NULL };
+	static const char *const fields[] = { "reset_token", "new_password", "verify_password",
+					      NULL };
 	static const char who[] = "SELECT user_name FROM users WHERE user_id = ?";
 	struct strbuf hash = STRBUF_INIT;
 	struct db_stmt *st;
@@ -611,7 +634,8 @@ static int password_reset(struct http_request *req, struct http_response *resp)
 		goto out;
 	}
 	if ((rc = db_exec(set_password_sql, DB_ARGS(DB_STR(hash.buf), DB_INT(user_id)))) ||
-	    (rc = auth_revoke_user(user_id, false)) || (rc = db_run(&st, who, DB_ARGS(DB_INT(user_id)))))
+	    (rc = auth_revoke_user(user_id, false)) ||
+	    (rc = db_run(&st, who, DB_ARGS(DB_INT(user_id)))))
 		goto db_fail;
 	struct json_object *o = resp_data(resp);
 	if ((rc = db_next(st)) == 1)
@@ -647,7 +671,8 @@ int users_password_change(struct http_request *req, struct http_response *resp)
 	body_allow_only(req, resp, fields);
 	const char *old = body_string(req, resp, "old_password", true, 1, PASSWORD_MAX_CHARS, NULL);
 	const char *pw = new_password(req, resp);
-	if ((ret = resp_validation_result(resp)) || (ret = check_current_password(req, resp, &a, old)))
+	if ((ret = resp_validation_result(resp)) ||
+	    (ret = check_current_password(req, resp, &a, old)))
 		return ret;
 	if (password_hash(&hash, pw) < 0) {
 		ret = resp_error(resp, ERR_INTERNAL, "password hashing failed");
@@ -687,7 +712,8 @@ int users_delete(struct http_request *req, struct http_response *resp)
 		return ret;
 	body_allow_only(req, resp, fields);
 	const char *pw = body_string(req, resp, "password", true, 1, PASSWORD_MAX_CHARS, NULL);
-	if ((ret = resp_validation_result(resp)) || (ret = check_current_password(req, resp, &a, pw)))
+	if ((ret = resp_validation_result(resp)) ||
+	    (ret = check_current_password(req, resp, &a, pw)))
 		return ret;
 	if ((rc = db_begin()) || (rc = db_exec(sql, DB_ARGS(DB_INT(a.user_id)))) ||
 	    (rc = auth_revoke_user(a.user_id, true)) || (rc = db_commit())) {

@@ -183,7 +183,7 @@ static void test_string(void **state)
 		const char *json;
 		bool required;
 		size_t min, max;
-		size_t bytes;	     /* length of the value when accepted */
+		size_t bytes; /* length of the value when accepted */
 		const char *invalid; /* "" when nothing is recorded */
 	} cases[] = {
 		{ "300 x a", "a", 300, NULL, true, 1, 300, 300, "" },

@@ -57,7 +57,7 @@ static void test_set(void **state)
 	static const struct {
 		const char *key, *value;
 		const char *want; /* the setting after success */
-		const char *err;  /* NULL: accepted */
+		const char *err; /* NULL: accepted */
 	} cases[] = {
 		{ "db.port", "1", "1", NULL },
 		{ "db.port", "65535", "65535", NULL },
@@ -144,7 +144,7 @@ static void test_parse(void **state)
 	static const struct {
 		const char *name;
 		const char *text;
-		size_t len;	 /* 0: strlen(text) */
+		size_t len; /* 0: strlen(text) */
 		const char *err; /* NULL: parsed */
 		long long port;
 		const char *user;
@@ -205,7 +205,7 @@ static void test_load(void **state)
 {
 	static const struct {
 		const char *name;
-		const char *text;	  /* NULL: no file */
+		const char *text; /* NULL: no file */
 		const char *env_password; /* NULL: unset */
 		const char *err; /* NULL: loaded; else the start of the message after the path */
 		const char *password;

@@ -59,7 +59,8 @@ static const struct text_case text_cases[] = {
 	{ "http://example.com", L("http://example.com") },
 	{ "https://example.com/path?q=1#frag", L("https://example.com/path?q=1#frag") },
 	{ "http://example.com/a?b=1&c=2", L("http://example.com/a?b=1&amp;c=2") },
-	{ "HTTP://EXAMPLE.COM/X and Https://x.org", L("HTTP://EXAMPLE.COM/X") " and " L("Https://x.org") },
+	{ "HTTP://EXAMPLE.COM/X and Https://x.org",
+	  L("HTTP://EXAMPLE.COM/X") " and " L("Https://x.org") },
 	{ "www.example.com", W("www.example.com") },
 	{ "www.example.com.", W("www.example.com") "." },
 	{ "see WWW.x.org, then", "see " W("WWW.x.org") ", then" },
@@ -74,7 +75,8 @@ static const struct text_case text_cases[] = {
 	{ "http://x.org/it's", L("http://x.org/it&#39;s") },
 	/* A URL cannot leave its attribute. */
 	{ "http://x\"onmouseover=alert(1)", L("http://x") "&quot;onmouseover=alert(1)" },
-	{ "http://x/<script>alert(1)</script>", L("http://x/") "&lt;script&gt;alert(1)&lt;/script&gt;" },
+	{ "http://x/<script>alert(1)</script>",
+	  L("http://x/") "&lt;script&gt;alert(1)&lt;/script&gt;" },
 	{ "http://x/>", L("http://x/") "&gt;" },
 	{ "http://x/'onclick='alert(1)'", L("http://x/&#39;onclick=&#39;alert(1)") "&#39;" },
 	{ "http://x.org/a\nb", L("http://x.org/a") "<br />b" },
@@ -161,7 +163,8 @@ static const char *html_problem(const char *html)
 				return "href is not http(s) or a user";
 			for (int attr = 0; attr < 2; attr++) {
 				while (*p && *p != '"') {
-					if (*p == '<' || *p == '>' || *p == '\'' || (unsigned char)*p < 0x20)
+					if (*p == '<' || *p == '>' || *p == '\'' ||
+					    (unsigned char)*p < 0x20)
 						return "raw character in an attribute";
 					p++;
 				}
@@ -241,7 +244,8 @@ static void test_render_text(void **state)
 		strbuf_reset(&out);
 		render_text(&out, c->in, strlen(c->in), BASE);
 		if (strcmp(out.buf, c->want))
-			fail_msg("case %zu \"%s\":\n got  \"%s\"\n want \"%s\"", k, c->in, out.buf, c->want);
+			fail_msg("case %zu \"%s\":\n got  \"%s\"\n want \"%s\"", k, c->in, out.buf,
+				 c->want);
 		check_rendering(c->in, strlen(c->in), out.buf, out.len);
 	}
 	strbuf_release(&out);
@@ -262,10 +266,27 @@ static void test_render_text_fuzz(void **state)
 {
 	(void)state;
 	static const char *const frags[] = {
-		"http://", "https://", "HTTP://", "www.", "@", "@jr", "@Jr", "@" NAME30, "a", "Z9",
-		"_", ".", ",", "!", "?", "'", "\"", "<", ">", "&", "&amp;", "(", ")", " ", "\t",
-		"\r", "\n", "\r\n", "\xc3\xa9", "\xf0\x9f\x98\x80", "\xc2\xa0", "\xe3\x80\x80",
-		"javascript:", "x.org", "/", "-", ":", ";", "<b>", "&#39;", "\x01",
+		"http://",     "https://",
+		"HTTP://",     "www.",
+		"@",	       "@jr",
+		"@Jr",	       "@" NAME30,
+		"a",	       "Z9",
+		"_",	       ".",
+		",",	       "!",
+		"?",	       "'",
+		"\"",	       "<",
+		">",	       "&",
+		"&amp;",       "(",
+		")",	       " ",
+		"\t",	       "\r",
+		"\n",	       "\r\n",
+		"\xc3\xa9",    "\xf0\x9f\x98\x80",
+		"\xc2\xa0",    "\xe3\x80\x80",
+		"javascript:", "x.org",
+		"/",	       "-",
+		":",	       ";",
+		"<b>",	       "&#39;",
+		"\x01",
 	};
 	const size_t nfrags = sizeof(frags) / sizeof(*frags);
 	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
@@ -321,7 +342,8 @@ static void test_render_mentions(void **state)
 		strbuf_reset(&got);
 		mention_list(&got, c->in, strlen(c->in));
 		if (strcmp(got.buf, c->want))
-			fail_msg("case %zu \"%s\": got \"%s\", want \"%s\"", k, c->in, got.buf, c->want);
+			fail_msg("case %zu \"%s\": got \"%s\", want \"%s\"", k, c->in, got.buf,
+				 c->want);
 	}
 	strbuf_release(&got);
 }
@@ -354,7 +376,9 @@ static const struct excerpt_case excerpt_cases[] = {
 	{ " \t\r\n ", 75, "" },
 	{ "hello", 75, "hello" },
 	{ "  hi \n\n there\t\r\n ", 75, "hi there" },
-	{ "a\xc2\xa0\xe3\x80\x80" "b", 75, "a b" },
+	{ "a\xc2\xa0\xe3\x80\x80"
+	  "b",
+	  75, "a b" },
 	/* @names go, whole. */
 	{ "@jr hello", 75, "hello" },
 	{ "hello @jr", 75, "hello" },
@@ -396,7 +420,8 @@ static void test_render_excerpt(void **state)
 		strbuf_reset(&out);
 		render_excerpt(&out, c->in, strlen(c->in), c->max);
 		if (strcmp(out.buf, c->want))
-			fail_msg("case %zu \"%s\":\n got  \"%s\"\n want \"%s\"", k, c->in, out.buf, c->want);
+			fail_msg("case %zu \"%s\":\n got  \"%s\"\n want \"%s\"", k, c->in, out.buf,
+				 c->want);
 		assert_true(utf8_valid(out.buf, out.len));
 	}
 	strbuf_addstr(&out, "X");

@@ -38,9 +38,9 @@ static void test_match(void **state)
 		int status;
 		const char *code;
 		const char *pattern; /* the route chosen, when status is 0 */
-		const char *param;   /* its first parameter as text, "" for none */
-		long long num;	     /* and as a number ({id}, {page}, {epoch}) */
-		const char *allow;   /* the Allow header of a 405 */
+		const char *param; /* its first parameter as text, "" for none */
+		long long num; /* and as a number ({id}, {page}, {epoch}) */
+		const char *allow; /* the Allow header of a 405 */
 	} cases[] = {
 		{ "GET", "/api/v1", 0, "", "/", "", 0, NULL },
 		{ "GET", "/api/v1/", 0, "", "/", "", 0, NULL },

@@ -18,7 +18,7 @@
 #include "http.h"
 #include "strbuf.h"
 
-#define UNIT_BASE	   "/api/v1"
+#define UNIT_BASE "/api/v1"
 #define UNIT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
