@@ -56,6 +56,8 @@ test_web_start() {
 	local port=$TEST_PORT tries rc
 	web_init "$TEST_VAR/web/$KT_NAME" "$port"
 	web_check_built
+	# Logs and mail of an earlier run would be read as this run's.
+	rm -rf "$WEB_LOG" "$WEB_MAIL"
 	db_provision "$KT_DB" fresh
 	db_migrate "$KT_DB" >/dev/null
 	for ((tries = 0; tries < 50; tries++, port++)); do
@@ -305,6 +307,14 @@ test_expect() {
 }
 
 test_done() {
+	# Stopped programs flush what the sanitizers found (leaks are reported at exit) to stderr,
+	# which lighttpd keeps in programs-stderr.log: any report there fails the file.
+	if [ -n "${WEB_DIR:-}" ]; then
+		web_stop
+		test_expect "the programs ran clean: no crash or sanitizer report on their stderr" '
+			! grep -E "Sanitizer|runtime error:|SUMMARY:|Segmentation|Aborted" "$WEB_LOG/programs-stderr.log"
+		'
+	fi
 	echo "1..$kt_count"
 	echo "# $KT_NAME: $((kt_count - kt_failed)) passed, $kt_failed failed"
 	kt_done=yes
