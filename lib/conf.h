@@ -37,6 +37,7 @@
 	INT("scrypt.log2_n", scrypt_log2_n, 15, 10, 20)                                            \
 	INT("scrypt.r", scrypt_r, 8, 1, 32)                                                        \
 	INT("scrypt.p", scrypt_p, 3, 1, 16)                                                        \
+	INT("messaging.max_chars", messaging_max_chars, 300, 1, 10000)                             \
 	CHOICE("mail.mode", mail_mode, "spool", "spool|sendmail")                                  \
 	STR("mail.spool_dir", mail_spool_dir, "var/mail")                                          \
 	STR("mail.sendmail_command", mail_sendmail_command, "/usr/sbin/sendmail -t -i")            \

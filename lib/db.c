@@ -95,7 +95,9 @@ int db_connect(void)
 	mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
 	mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
 	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	mysql_optionsv(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	/* UTC for UNIX_TIMESTAMP(), and lock waits short enough to answer within a request. */
+	mysql_optionsv(m, MYSQL_INIT_COMMAND,
+		       "SET time_zone = '+00:00', innodb_lock_wait_timeout = 10");
 	if (!mysql_real_connect(m, socket ? "localhost" : conf.db_host, conf.db_user,
 				conf.db_password, conf.db_name, (unsigned int)conf.db_port, socket,
 				0)) {

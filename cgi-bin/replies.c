@@ -1,0 +1,13 @@
+/* replies: a thread's replies and replying (API.md §5.7). */
+#include "app.h"
+#include "replies.h"
+
+static const struct route routes[] = {
+	{ "GET", "/messages/{id}/replies", replies_list },
+	{ "POST", "/messages/{id}/replies", replies_create },
+};
+
+int main(void)
+{
+	return app_main("replies", routes, sizeof(routes) / sizeof(routes[0]));
+}

@@ -1,0 +1,14 @@
+/* threads: the caller's threads by last activity (API.md §5.8). */
+#include "app.h"
+#include "threads.h"
+
+static const struct route routes[] = {
+	{ "GET", "/messages/threads", threads_list },
+	{ "GET", "/messages/threads/{page}", threads_list },
+	{ "GET", "/messages/threads/page/{page}", threads_list },
+};
+
+int main(void)
+{
+	return app_main("threads", routes, sizeof(routes) / sizeof(routes[0]));
+}

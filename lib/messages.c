@@ -1,0 +1,583 @@
+/* messages.c: message objects, visibility, posting with Idempotency-Key, and the messages routes.
+ */
+#include "messages.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth.h"
+#include "body.h"
+#include "conf.h"
+#include "page.h"
+#include "render.h"
+#include "router.h"
+#include "timefmt.h"
+#include "token.h"
+#include "utf8.h"
+
+#include "banned.h"
+
+#define IDEMPOTENCY_KEY_MAX 128
+#define POST_ATTEMPTS 3
+
+/* ---- the message object ---- */
+
+/* content_digest: changes whenever what the message says or its status changes. */
+static void digest(char out[32], long long id, const char *status, const char *markup, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	uint8_t h[SHA256_LEN];
+	struct sha256 c;
+	char head[48];
+	int n = snprintf(head, sizeof(head), "%lld:%s:", id, status);
+	sha256_init(&c);
+	sha256_update(&c, head, (size_t)n);
+	sha256_update(&c, markup, len);
+	sha256_final(&c, h);
+	token_base64url(&sb, h, 16);
+	snprintf(out, 32, "%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+static void add_names(struct json_object *o, const char *names)
+{
+	struct json_object *arr = json_object_new_array();
+	const char *p = names;
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (n)
+			json_object_array_add(arr, json_object_new_string_len(p, (int)n));
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	json_object_object_add(o, "recipient_names", json_object_new_string(names));
+	json_object_object_add(o, "recipients", arr);
+}
+
+void message_json(struct json_object *o, const struct db_stmt *st, unsigned c, long long viewer)
+{
+	size_t markup_len, html_len;
+	long long id = db_int(st, c);
+	const char *markup = db_str(st, c + 2, &markup_len);
+	const char *html = db_str(st, c + 3, &html_len);
+	const char *status = db_str(st, c + 4, NULL);
+	bool deleted = strcmp(status, "active") != 0;
+	long long author = db_int(st, c + 5);
+	char dg[32];
+
+	digest(dg, id, status, markup, markup_len);
+	json_object_object_add(o, "message_id", json_object_new_int64(id));
+	json_object_object_add(o, "parent_id", json_object_new_int64(db_int(st, c + 1)));
+	json_object_object_add(
+		o, "message_text",
+		json_object_new_string_len(deleted ? "" : html, deleted ? 0 : (int)html_len));
+	json_object_object_add(
+		o, "message_markup",
+		json_object_new_string_len(deleted ? "" : markup, deleted ? 0 : (int)markup_len));
+	json_object_object_add(o, "message_status", json_object_new_string(status));
+	json_object_object_add(o, "author_id", json_object_new_int64(author));
+	json_object_object_add(o, "author_name", json_object_new_string(db_str(st, c + 6, NULL)));
+	json_object_object_add(o, "author_type",
+			       json_object_new_string(author == viewer ? "you" : "others"));
+	json_object_object_add(o, "reply_count", json_object_new_int64(db_int(st, c + 7)));
+	add_names(o, db_str(st, c + 8, NULL));
+	json_object_object_add(o, "content_digest", json_object_new_string(dg));
+	time_json_add(o, "created_at", "created_date", (time_t)db_int(st, c + 9));
+	json_object_object_add(o, "logged_in_user", json_object_new_int64(viewer));
+}
+
+/* ---- visibility ---- */
+
+/* A message is visible to the members of its thread (the starter's id, or its own). */
+#define VISIBLE_TO_VIEWER                                                                          \
+	"JOIN thread_members tm ON tm.thread_id = IF(m.parent_id = 0, m.message_id, m.parent_id) " \
+	"AND tm.user_id = ?"
+
+int message_lookup(long long id, long long viewer, bool deleted_ok, struct message_ref *ref,
+		   bool *found)
+{
+	static const char sql[] =
+		"SELECT m.message_id, m.parent_id, m.author_id, m.message_status, "
+		"m.message_markup FROM messages m " VISIBLE_TO_VIEWER " WHERE m.message_id = ?";
+	struct db_stmt *st;
+	int rc = db_run(&st, sql, DB_ARGS(DB_INT(viewer), DB_INT(id)));
+	*found = false;
+	if (rc)
+		return rc;
+	if ((rc = db_next(st)) == 1) {
+		size_t len;
+		const char *status = db_str(st, 3, NULL);
+		const char *markup = db_str(st, 4, &len);
+		ref->id = db_int(st, 0);
+		ref->thread_id = db_int(st, 1) ? db_int(st, 1) : ref->id;
+		ref->author_id = db_int(st, 2);
+		ref->deleted = strcmp(status, "active") != 0;
+		digest(ref->digest, ref->id, status, markup, len);
+		*found = deleted_ok || !ref->deleted;
+	}
+	db_done(st);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- posting ---- */
+
+const char *message_text(const struct http_request *req, struct http_response *resp, size_t *len)
+{
+	size_t n;
+	const char *s = body_string(req, resp, "message_text", true, 0, SIZE_MAX, &n);
+	if (!s)
+		return NULL;
+	while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	size_t chars = utf8_length(s, n);
+	if (!chars) {
+		resp_invalid_param(resp, "message_text", "missing", "Write something.");
+		return NULL;
+	}
+	if (chars > (size_t)conf.messaging_max_chars) {
+		resp_invalid_param(resp, "message_text", "too_long",
+				   "%zu chars entered. Max is %lld.", chars,
+				   conf.messaging_max_chars);
+		return NULL;
+	}
+	*len = n;
+	return s;
+}
+
+void post_init(struct post *p, long long author_id, const char *markup, size_t len)
+{
+	memset(p, 0, sizeof(*p));
+	p->author_id = author_id;
+	p->markup = markup;
+	p->markup_len = len;
+	strbuf_init(&p->html, 0);
+	strbuf_init(&p->member_names, 0);
+	struct strbuf users = STRBUF_INIT;
+	strbuf_addf(&users, "%s/users", conf.http_base_path);
+	render_text(&p->html, markup, len, users.buf);
+	strbuf_release(&users);
+}
+
+void post_release(struct post *p)
+{
+	strbuf_release(&p->html);
+	strbuf_release(&p->member_names);
+	free(p->member_ids);
+}
+
+int post_insert_message(struct post *p, long long parent_id, const char *names, size_t names_len,
+			long long *id)
+{
+	static const char sql[] = "INSERT INTO messages (parent_id, author_id, message_markup, "
+				  "message_html, recipient_names) VALUES (?, ?, ?, ?, ?)";
+	int rc =
+		db_exec(sql, DB_ARGS(DB_INT(parent_id), DB_INT(p->author_id),
+				     DB_STRN(p->markup, p->markup_len),
+				     DB_STRN(p->html.buf, p->html.len), DB_STRN(names, names_len)));
+	*id = (long long)db_insert_id();
+	return rc;
+}
+
+int post_fan_out(long long thread_id, long long id, long long author_id)
+{
+	static const char sql[] = "INSERT INTO inbox (user_id, message_id, author_id) "
+				  "SELECT user_id, ?, ? FROM thread_members WHERE thread_id = ?";
+	return db_exec(sql, DB_ARGS(DB_INT(id), DB_INT(author_id), DB_INT(thread_id)));
+}
+
+/* The Idempotency-Key header: absent (NULL), or 1–128 visible ASCII characters. */
+static int idempotency_key(const struct http_request *req, struct http_response *resp,
+			   const char **key)
+{
+	const char *k = http_env(req, "HTTP_IDEMPOTENCY_KEY");
+	*key = NULL;
+	if (!k)
+		return 0;
+	size_t n = strlen(k);
+	bool ok = n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = k[i] > 0x20 && k[i] < 0x7f;
+	if (!ok)
+		return resp_error(resp, ERR_INVALID_HEADER,
+				  "Idempotency-Key must be 1 to %d visible ASCII characters",
+				  IDEMPOTENCY_KEY_MAX);
+	*key = k;
+	return 0;
+}
+
+/* What makes two posts "the same request": the route, its target, and the body. */
+static void request_hash(const struct http_request *req, uint8_t out[SHA256_LEN])
+{
+	struct sha256 c;
+	const char *body = json_object_to_json_string_ext(req->body, JSON_C_TO_STRING_PLAIN);
+	sha256_init(&c);
+	sha256_update(&c, req->route->pattern, strlen(req->route->pattern) + 1);
+	for (size_t i = 0; i < req->nparams; i++)
+		sha256_update(&c, req->params[i].str, strlen(req->params[i].str) + 1);
+	sha256_update(&c, body, strlen(body));
+	sha256_final(&c, out);
+}
+
+static int created(struct http_response *resp, long long id, bool replayed)
+{
+	json_object_object_add(resp_data(resp), "message_id", json_object_new_int64(id));
+	resp_header(resp, "Location", "%s/messages/%lld", conf.http_base_path, id);
+	if (replayed)
+		resp_header(resp, "Idempotent-Replayed", "true");
+	return 201;
+}
+
+/*
+ * The key is taken: replay the first answer, or refuse a different request. *retry is set when
+ * the record vanished or expired meanwhile (and was removed): the post should be tried again.
+ */
+static int replay(struct http_response *resp, long long user, const char *key,
+		  const uint8_t hash[SHA256_LEN], bool *retry)
+{
+	static const char find[] = "SELECT request_hash, message_id, "
+				   "created_at > NOW() - INTERVAL 1 DAY FROM idempotency_keys "
+				   "WHERE user_id = ? AND idem_key = ?";
+	static const char expire[] = "DELETE FROM idempotency_keys WHERE user_id = ? AND "
+				     "idem_key = ? AND created_at <= NOW() - INTERVAL 1 DAY";
+	struct db_stmt *st;
+	size_t len = 0;
+	long long id = 0;
+	bool same = false, fresh = false;
+	int rc = db_run(&st, find, DB_ARGS(DB_INT(user), DB_STR(key)));
+	*retry = false;
+	if (rc)
+		return resp_db_error(resp, rc);
+	if ((rc = db_next(st)) == 1) {
+		const char *stored = db_str(st, 0, &len);
+		same = len == SHA256_LEN && token_equal(stored, len, hash, SHA256_LEN);
+		id = db_int(st, 1);
+		fresh = db_int(st, 2) != 0;
+	}
+	db_done(st);
+	if (rc < 0)
+		return resp_db_error(resp, rc);
+	if (rc == 0 || !fresh) {
+		if (rc == 1 && (rc = db_exec(expire, DB_ARGS(DB_INT(user), DB_STR(key)))))
+			return resp_db_error(resp, rc);
+		*retry = true;
+		return 0;
+	}
+	if (!same)
+		return resp_error(resp, ERR_IDEMPOTENCY_KEY_REUSED,
+				  "this Idempotency-Key was used for a different request");
+	return created(resp, id, true);
+}
+
+int message_post(struct http_request *req, struct http_response *resp, struct post *p)
+{
+	static const char claim[] =
+		"INSERT INTO idempotency_keys (user_id, idem_key, request_hash, "
+		"message_id) VALUES (?, ?, ?, 0)";
+	static const char finish[] = "UPDATE idempotency_keys SET message_id = ? "
+				     "WHERE user_id = ? AND idem_key = ?";
+	uint8_t hash[SHA256_LEN];
+	const char *key;
+	long long id = 0;
+	int st, rc = DB_CONFLICT;
+
+	if ((st = idempotency_key(req, resp, &key)))
+		return st;
+	if (key)
+		request_hash(req, hash);
+	for (int attempt = 0; attempt < POST_ATTEMPTS && rc == DB_CONFLICT; attempt++) {
+		if ((rc = db_begin()))
+			break;
+		if (key) {
+			rc = db_exec(claim, DB_ARGS(DB_INT(p->author_id), DB_STR(key),
+						    DB_STRN((const char *)hash, sizeof(hash))));
+			if (rc == DB_DUPLICATE) {
+				/* Committed by an earlier request with this key (we waited for it).
+				 */
+				bool retry;
+				db_rollback();
+				if ((st = replay(resp, p->author_id, key, hash, &retry)) || !retry)
+					return st;
+				rc = DB_CONFLICT;
+				continue;
+			}
+			if (rc == DB_CONFLICT) {
+				db_rollback();
+				return resp_error(resp, ERR_IDEMPOTENCY_IN_FLIGHT, NULL);
+			}
+		}
+		if (!rc)
+			rc = p->store(p, &id);
+		if (!rc && key)
+			rc = db_exec(finish,
+				     DB_ARGS(DB_INT(id), DB_INT(p->author_id), DB_STR(key)));
+		if (!rc)
+			rc = db_commit();
+		else
+			db_rollback();
+	}
+	if (rc)
+		return resp_db_error(resp, rc);
+	return created(resp, id, false);
+}
+
+/* ---- POST /messages ---- */
+
+static int store_starter(struct post *p, long long *id)
+{
+	static const char member[] =
+		"INSERT INTO thread_members (thread_id, user_id, last_message_id) VALUES (?, ?, ?)";
+	int rc = post_insert_message(p, 0, p->member_names.buf, p->member_names.len, id);
+	for (size_t i = 0; !rc && i < p->nmembers; i++)
+		rc = db_exec(member, DB_ARGS(DB_INT(*id), DB_INT(p->member_ids[i]), DB_INT(*id)));
+	return rc ? rc : post_fan_out(*id, *id, p->author_id);
+}
+
+/*
+ * Resolve the @mentions of the text into the post's members: the author first, then each
+ * mentioned active user once. Records an invalid param per unknown name. 0 or a db rc.
+ */
+static int resolve_members(struct http_response *resp, const struct auth *a, struct post *p,
+			   bool *mentioned)
+{
+	static const char sql[] = "SELECT user_id, user_name FROM users WHERE user_name = ? AND "
+				  "user_status = 'active'";
+	struct render_names names = RENDER_NAMES_INIT;
+	int rc = 0;
+
+	render_mentions(&names, p->markup, p->markup_len);
+	*mentioned = names.nr > 0;
+	p->member_ids = xcalloc(names.nr + 1, sizeof(*p->member_ids));
+	p->member_ids[p->nmembers++] = a->user_id;
+	strbuf_addstr(&p->member_names, a->user_name);
+	for (size_t i = 0; i < names.nr && !rc; i++) {
+		struct db_stmt *st;
+		if ((rc = db_run(&st, sql, DB_ARGS(DB_STR(names.v[i].name)))))
+			break;
+		if ((rc = db_next(st)) == 1) {
+			long long uid = db_int(st, 0);
+			if (uid != a->user_id) {
+				p->member_ids[p->nmembers++] = uid;
+				strbuf_addf(&p->member_names, " %s", db_str(st, 1, NULL));
+			}
+		} else if (rc == 0) {
+			struct strbuf at = STRBUF_INIT;
+			strbuf_addf(&at, "@%s", names.v[i].name);
+			resp_invalid_param(resp, at.buf, "unknown_user",
+					   "%s is not an active user.", at.buf);
+			strbuf_release(&at);
+		}
+		db_done(st);
+		rc = rc < 0 ? rc : 0;
+	}
+	render_names_release(&names);
+	return rc;
+}
+
+int messages_create(struct http_request *req, struct http_response *resp)
+{
+	static const char *const fields[] = { "message_text", NULL };
+	struct auth a;
+	struct post p;
+	size_t len = 0;
+	bool mentioned;
+	int ret, rc;
+
+	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
+		return ret;
+	body_allow_only(req, resp, fields);
+	const char *text = message_text(req, resp, &len);
+	if (!text)
+		return resp_validation_result(resp);
+	post_init(&p, a.user_id, text, len);
+	p.store = store_starter;
+	if ((rc = resolve_members(resp, &a, &p, &mentioned))) {
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
+	if (!mentioned)
+		resp_invalid_param(resp, "message_text", "no_mention",
+				   "Mention at least one user with @name (yourself for a note).");
+	if (!(ret = resp_validation_result(resp)))
+		ret = message_post(req, resp, &p);
+out:
+	post_release(&p);
+	return ret;
+}
+
+/* ---- GET /messages/{id} ---- */
+
+int messages_get(struct http_request *req, struct http_response *resp)
+{
+	static const char sql[] =
+		"SELECT " MESSAGE_COLUMNS " FROM " MESSAGE_FROM " " VISIBLE_TO_VIEWER
+		" WHERE m.message_id = ? AND m.message_status = 'active'";
+	struct db_stmt *st;
+	struct auth a;
+	int ret, rc;
+
+	if ((ret = auth_require(req, resp, AUTH_READ, &a)))
+		return ret;
+	if ((rc = db_run(&st, sql, DB_ARGS(DB_INT(a.user_id), DB_INT(req->params[0].num)))))
+		return resp_db_error(resp, rc);
+	if ((rc = db_next(st)) == 1)
+		message_json(resp_data(resp), st, 0, a.user_id);
+	db_done(st);
+	if (rc < 0)
+		return resp_db_error(resp, rc);
+	if (rc == 0)
+		return resp_error(resp, ERR_NOT_FOUND, "no message %lld", req->params[0].num);
+
+	/* A weak validator: the same message, reply count and viewer look the same. */
+	struct json_object *o = resp_data(resp), *dg, *count;
+	json_object_object_get_ex(o, "content_digest", &dg);
+	json_object_object_get_ex(o, "reply_count", &count);
+	struct strbuf tag = STRBUF_INIT, etag = STRBUF_INIT;
+	uint8_t h[SHA256_LEN];
+	strbuf_addf(&tag, "%s.%lld.%lld", json_object_get_string(dg),
+		    (long long)json_object_get_int64(count), a.user_id);
+	sha256(tag.buf, tag.len, h);
+	strbuf_addstr(&etag, "W/\"");
+	token_base64url(&etag, h, 16);
+	strbuf_addch(&etag, '"');
+	resp_header(resp, "ETag", "%s", etag.buf);
+	const char *inm = http_env(req, "HTTP_IF_NONE_MATCH");
+	bool match = false;
+	if (inm) {
+		/* A list of tags; weak comparison ignores the W/ prefix. */
+		const char *bare = etag.buf + 2;
+		match = strstr(inm, bare) != NULL || !strcmp(inm, "*");
+	}
+	strbuf_release(&tag);
+	strbuf_release(&etag);
+	if (match) {
+		resp->no_body = true;
+		return 304;
+	}
+	return 200;
+}
+
+/* ---- DELETE /messages/{id} ---- */
+
+int messages_delete(struct http_request *req, struct http_response *resp)
+{
+	static const char mark[] = "UPDATE messages SET message_status = 'deleted' "
+				   "WHERE message_id = ? AND message_status = 'active'";
+	static const char unlist[] = "DELETE FROM inbox WHERE message_id = ?";
+	/* A starter nobody answered leaves no thread behind. */
+	static const char drop_thread[] =
+		"DELETE tm FROM thread_members tm JOIN messages m ON m.message_id = tm.thread_id "
+		"WHERE tm.thread_id = ? AND m.parent_id = 0 AND m.reply_count = 0";
+	struct message_ref ref;
+	struct auth a;
+	bool found;
+	int ret, rc;
+
+	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
+		return ret;
+	if ((rc = message_lookup(req->params[0].num, a.user_id, false, &ref, &found)))
+		return resp_db_error(resp, rc);
+	if (!found)
+		return resp_error(resp, ERR_NOT_FOUND, "no message %lld", req->params[0].num);
+	if (ref.author_id != a.user_id)
+		return resp_error(resp, ERR_FORBIDDEN, "only the author deletes a message");
+	if ((rc = db_begin()) || (rc = db_exec(mark, DB_ARGS(DB_INT(ref.id)))) ||
+	    (rc = db_exec(unlist, DB_ARGS(DB_INT(ref.id)))) ||
+	    (rc = db_exec(drop_thread, DB_ARGS(DB_INT(ref.id)))) || (rc = db_commit())) {
+		db_rollback();
+		return resp_db_error(resp, rc);
+	}
+	json_object_object_add(resp_data(resp), "deleted", json_object_new_boolean(1));
+	return 200;
+}
+
+/* ---- lists: the stream and since ---- */
+
+void message_row(struct json_object *o, const struct db_stmt *st, long long viewer)
+{
+	message_json(o, st, 1, viewer);
+}
+
+#define STREAM_SQL(cmp, order)                                                                     \
+	"SELECT i.message_id, " MESSAGE_COLUMNS " FROM inbox i JOIN " MESSAGE_FROM                 \
+	" ON m.message_id = i.message_id WHERE i.user_id = ? AND i.message_id " cmp " ? "          \
+	"ORDER BY i.message_id " order " LIMIT ? OFFSET ?"
+
+int messages_stream(struct http_request *req, struct http_response *resp)
+{
+	static const char forward[] = STREAM_SQL("<", "DESC");
+	static const char backward[] = STREAM_SQL(">", "ASC");
+	struct page p;
+	struct auth a;
+	int ret;
+
+	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
+	    (ret = page_parse(req, resp, req->nparams ? req->params[0].num : 0, 20, true, &p)))
+		return ret;
+	struct db_arg args[] = { DB_INT(a.user_id), DB_NULL, DB_NULL, DB_NULL };
+	return page_list(req, resp, &p, forward, backward, args, 4, message_row, a.user_id,
+			 "/messages", "messages");
+}
+
+#define SINCE_WHERE                                                                                \
+	" ON m.message_id = i.message_id WHERE i.user_id = ? AND i.author_id <> ? AND "            \
+	"i.message_id >= ? AND m.created_at > FROM_UNIXTIME(?) "
+#define SINCE_SQL(cmp, order)                                                                      \
+	"SELECT i.message_id, " MESSAGE_COLUMNS " FROM inbox i JOIN " MESSAGE_FROM SINCE_WHERE     \
+	"AND i.message_id " cmp " ? ORDER BY i.message_id " order " LIMIT ? OFFSET ?"
+
+int messages_since(struct http_request *req, struct http_response *resp)
+{
+	/* Ids grow with time: the first message after EPOCH bounds every scan below. */
+	static const char first[] =
+		"SELECT message_id FROM messages "
+		"WHERE created_at > FROM_UNIXTIME(?) ORDER BY created_at LIMIT 1";
+	static const char count[] = "SELECT COUNT(*) FROM inbox i JOIN messages m" SINCE_WHERE;
+	static const char forward[] = SINCE_SQL("<", "DESC");
+	static const char backward[] = SINCE_SQL(">", "ASC");
+	struct db_stmt *st;
+	struct page p;
+	struct auth a;
+	long long epoch = req->params[0].num, first_id = 0, total = 0;
+	int ret, rc;
+
+	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
+	    (ret = page_parse(req, resp, 0, 20, true, &p)))
+		return ret;
+	if ((rc = db_run(&st, first, DB_ARGS(DB_INT(epoch)))))
+		return resp_db_error(resp, rc);
+	if ((rc = db_next(st)) == 1)
+		first_id = db_int(st, 0);
+	db_done(st);
+	if (rc < 0)
+		return resp_db_error(resp, rc);
+	if (!first_id)
+		first_id = INT64_MAX; /* nothing is that new: empty answers, no scan */
+	if ((rc = db_run(&st, count,
+			 DB_ARGS(DB_INT(a.user_id), DB_INT(a.user_id), DB_INT(first_id),
+				 DB_INT(epoch)))))
+		return resp_db_error(resp, rc);
+	if ((rc = db_next(st)) == 1)
+		total = db_int(st, 0);
+	db_done(st);
+	if (rc < 0)
+		return resp_db_error(resp, rc);
+	json_object_object_add(resp_data(resp), "new_message_count", json_object_new_int64(total));
+	json_object_object_add(resp_data(resp), "pending_requests_count", json_object_new_int(0));
+	struct strbuf path = STRBUF_INIT;
+	strbuf_addf(&path, "/messages/since/%lld", epoch);
+	struct db_arg args[] = {
+		DB_INT(a.user_id), DB_INT(a.user_id), DB_INT(first_id), DB_INT(epoch),
+		DB_NULL,	   DB_NULL,	      DB_NULL
+	};
+	ret = page_list(req, resp, &p, forward, backward, args, 7, message_row, a.user_id, path.buf,
+			"messages");
+	strbuf_release(&path);
+	return ret;
+}

@@ -1,0 +1,88 @@
+/* messages.h: the message object, visibility, posting, and the messages handlers (API.md
+ * §5.2–§5.6). */
+#ifndef KINGLET_MESSAGES_H
+#define KINGLET_MESSAGES_H
+
+#include <stdbool.h>
+
+#include "db.h"
+#include "http.h"
+#include "page.h"
+#include "sha256.h"
+#include "strbuf.h"
+
+/*
+ * The columns message_json() reads, from messages m joined with its author users u. Selects that
+ * use it put it last, after their own columns.
+ */
+#define MESSAGE_COLUMNS                                                                            \
+	"m.message_id, m.parent_id, m.message_markup, m.message_html, m.message_status, "          \
+	"m.author_id, u.user_name, m.reply_count, m.recipient_names, UNIX_TIMESTAMP(m.created_at)"
+#define MESSAGE_FROM "messages m JOIN users u ON u.user_id = m.author_id"
+
+/* The message object of API.md §5 from the row's MESSAGE_COLUMNS starting at column first. */
+void message_json(struct json_object *o, const struct db_stmt *st, unsigned first,
+		  long long viewer);
+
+/* A message as the posting and deleting code needs it: found only when visible to the viewer. */
+struct message_ref {
+	long long id, thread_id, author_id;
+	bool deleted;
+	char digest[32]; /* content_digest */
+};
+
+/*
+ * Look up message id as seen by viewer. Returns 0 with *found telling whether it exists, is
+ * visible to viewer and (unless deleted_ok) is not deleted; or a negative enum db_rc.
+ */
+int message_lookup(long long id, long long viewer, bool deleted_ok, struct message_ref *ref,
+		   bool *found);
+
+/*
+ * The message_text field: trimmed, 1 to messaging.max_chars code points. Returns the trimmed
+ * text (borrowed from the request) and its length, or NULL having recorded an invalid param.
+ */
+const char *message_text(const struct http_request *req, struct http_response *resp, size_t *len);
+
+/*
+ * What a post stores. store() runs inside the transaction and sets *id; the caller fills the
+ * rest. message_post() runs the transaction (retried on deadlock) and the Idempotency-Key
+ * protocol, and answers 201 with message_id and Location, or the error.
+ */
+struct post {
+	long long author_id;
+	const char *markup;
+	size_t markup_len;
+	struct strbuf html;
+	int (*store)(struct post *p, long long *id);
+	/* starters: the members (author first) and their names; replies: the thread */
+	long long *member_ids;
+	size_t nmembers;
+	struct strbuf member_names;
+	long long thread_id;
+};
+
+void post_init(struct post *p, long long author_id, const char *markup, size_t len);
+void post_release(struct post *p);
+int message_post(struct http_request *req, struct http_response *resp, struct post *p);
+/* Inside store(): insert the message row (parent 0 for a starter) and return its id. */
+int post_insert_message(struct post *p, long long parent_id, const char *recipient_names,
+			size_t names_len, long long *id);
+/* Inside store(): give message id to the stream of every member of thread. */
+int post_fan_out(long long thread_id, long long id, long long author_id);
+
+/* A page_row_fn: the message object of a list row (key first, then MESSAGE_COLUMNS). */
+void message_row(struct json_object *o, const struct db_stmt *st, long long viewer);
+
+/* GET /messages, /messages/page/{page} */
+int messages_stream(struct http_request *req, struct http_response *resp);
+/* GET /messages/since/{epoch} */
+int messages_since(struct http_request *req, struct http_response *resp);
+/* GET /messages/{id} */
+int messages_get(struct http_request *req, struct http_response *resp);
+/* POST /messages */
+int messages_create(struct http_request *req, struct http_response *resp);
+/* DELETE /messages/{id} */
+int messages_delete(struct http_request *req, struct http_response *resp);
+
+#endif

@@ -1,0 +1,230 @@
+/* page.c: parsing pagination parameters and answering pagination metadata and Link headers. */
+#include "page.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+#include "banned.h"
+
+/* Query parameters the links do not repeat: the paging ones, and credentials. */
+static const char *const not_repeated[] = { "page",	"before",     "after",
+					    "per_page", "limit",      "user_name",
+					    "user_id",	"session_id", NULL };
+
+static int bad(struct http_response *resp, const char *name, const char *why)
+{
+	return resp_error(resp, ERR_INVALID_QUERY_PARAMETER, "%s: %s", name, why);
+}
+
+/* A query parameter that must be a whole number in [min, max]; *out stays when absent. */
+static int number_param(const struct http_request *req, struct http_response *resp,
+			const char *name, long long min, long long max, long long *out)
+{
+	const struct http_param *q = http_param_get(&req->query, name);
+	char *end;
+	if (!q)
+		return 0;
+	errno = 0;
+	long long v = strtoll(q->value, &end, 10);
+	if (!q->len || *end || errno || q->value[0] == '-' || q->value[0] == '+' ||
+	    q->value[0] == ' ' || v < min || v > max) {
+		struct strbuf why = STRBUF_INIT;
+		strbuf_addf(&why, "must be a whole number from %lld to %lld", min, max);
+		int st = bad(resp, name, why.buf);
+		strbuf_release(&why);
+		return st;
+	}
+	*out = v;
+	return 0;
+}
+
+int page_parse(const struct http_request *req, struct http_response *resp, long long path_page,
+	       long long default_per_page, bool newest_first, struct page *p)
+{
+	long long per_page = 0, limit = 0, page = 0;
+	int st;
+
+	memset(p, 0, sizeof(*p));
+	p->newest_first = newest_first;
+	if ((st = number_param(req, resp, "per_page", 1, PAGE_MAX_PER_PAGE, &per_page)) ||
+	    (st = number_param(req, resp, "limit", 1, PAGE_MAX_PER_PAGE, &limit)) ||
+	    (st = number_param(req, resp, "page", 1, INT64_MAX, &page)) ||
+	    (st = number_param(req, resp, "before", 1, INT64_MAX, &p->before)) ||
+	    (st = number_param(req, resp, "after", 1, INT64_MAX, &p->after)))
+		return st;
+	if (per_page && limit && per_page != limit)
+		return resp_error(resp, ERR_DUPLICATE_PARAMETER, "per_page and limit differ");
+	if (path_page && page && path_page != page)
+		return resp_error(resp, ERR_DUPLICATE_PARAMETER,
+				  "the page in the path and in the "
+				  "query differ");
+	p->per_page = per_page ? per_page : (limit ? limit : default_per_page);
+	p->page = path_page ? path_page : page;
+	if (p->before && p->after)
+		return bad(resp, "before", "give before or after, not both");
+	if (p->page && (p->before || p->after))
+		return bad(resp, "page", "give a page or a cursor, not both");
+	if (!p->before && !p->after && !p->page)
+		p->page = 1;
+	if (p->page && p->page > PAGE_MAX_WINDOW / p->per_page)
+		return resp_error(resp, ERR_RESULT_WINDOW_TOO_LARGE,
+				  "page %lld of %lld goes beyond the first %d items", p->page,
+				  p->per_page, PAGE_MAX_WINDOW);
+
+	/* The cursor in list order continues forward; the other one reads backward. */
+	long long ahead = newest_first ? p->before : p->after;
+	long long back = newest_first ? p->after : p->before;
+	p->limit = p->per_page + 1;
+	if (back) {
+		p->backward = true;
+		p->bound = back;
+	} else {
+		p->bound = ahead ? ahead : (newest_first ? INT64_MAX : 0);
+		p->offset = p->page ? (p->page - 1) * p->per_page : 0;
+	}
+	return 0;
+}
+
+/* Append the list's URL with one paging parameter and the repeated filters. */
+static void add_link(struct strbuf *sb, const struct http_request *req, const char *path,
+		     const char *param, long long value, long long per_page_given, const char *rel)
+{
+	strbuf_addf(sb, "%s<%s%s?%s=%lld", sb->len ? ", " : "", conf.http_base_path, path, param,
+		    value);
+	if (per_page_given)
+		strbuf_addf(sb, "&per_page=%lld", per_page_given);
+	for (size_t i = 0; i < req->query.n; i++) {
+		const struct http_param *q = &req->query.items[i];
+		const char *const *skip = not_repeated;
+		while (*skip && strcmp(*skip, q->name))
+			skip++;
+		if (*skip)
+			continue;
+		strbuf_addch(sb, '&');
+		for (int part = 0; part < 2; part++) {
+			const unsigned char *s = (const unsigned char *)(part ? q->value : q->name);
+			size_t len = part ? q->len : strlen(q->name);
+			if (part)
+				strbuf_addch(sb, '=');
+			for (size_t k = 0; k < len; k++) {
+				unsigned char c = s[k];
+				if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+				    c == '~')
+					strbuf_addch(sb, c);
+				else
+					strbuf_addf(sb, "%%%02X", c);
+			}
+		}
+	}
+	strbuf_addf(sb, ">; rel=\"%s\"", rel);
+}
+
+static void add_cursor(struct json_object *o, const char *name, bool present, long long value)
+{
+	json_object_object_add(o, name, present ? json_object_new_int64(value) : NULL);
+}
+
+/* Trim the fetched rows to the page, put backward reads in list order, add the metadata. */
+static void answer(const struct page *p, const struct http_request *req, struct http_response *resp,
+		   const char *path, const char *name, struct json_object *items,
+		   const long long *keys)
+{
+	size_t fetched = json_object_array_length(items);
+	bool more = fetched > (size_t)p->per_page; /* more rows in the direction we read */
+	size_t n = more ? (size_t)p->per_page : fetched;
+	struct json_object *list = json_object_new_array_ext((int)n);
+	long long first = 0, last = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t from = p->backward ? n - 1 - i : i;
+		json_object_array_add(list,
+				      json_object_get(json_object_array_get_idx(items, from)));
+	}
+	if (n) {
+		first = keys[p->backward ? n - 1 : 0];
+		last = keys[p->backward ? 0 : n - 1];
+	}
+	json_object_put(items);
+
+	/* more_next: items after the page in list order; more_prev: items before it. */
+	bool more_next = p->backward ? n > 0 : more;
+	bool more_prev = p->backward ? more : (p->page > 1 || p->before || p->after);
+	long long next_cursor = n ? last : 0;
+	/* Where to resume the other way: the newest (or oldest) seen, else the cursor given. */
+	long long prev_cursor = n ? first : (p->newest_first ? p->after : p->before);
+	if (!n && p->backward)
+		prev_cursor = p->bound;
+
+	struct json_object *o = resp_data(resp);
+	json_object_object_add(o, name, list);
+	json_object_object_add(o, "next_link_bool", json_object_new_int(more_next ? 1 : 0));
+	struct json_object *pg = json_object_new_object();
+	json_object_object_add(pg, "per_page", json_object_new_int64(p->per_page));
+	if (p->page)
+		json_object_object_add(pg, "page", json_object_new_int64(p->page));
+	add_cursor(pg, p->newest_first ? "next_before" : "next_after", more_next && n, next_cursor);
+	add_cursor(pg, p->newest_first ? "prev_after" : "prev_before",
+		   p->newest_first || prev_cursor, prev_cursor);
+	json_object_object_add(o, "pagination", pg);
+
+	long long per_page_given =
+		http_param_get(&req->query, "per_page") || http_param_get(&req->query, "limit")
+			? p->per_page
+			: 0;
+	struct strbuf link = STRBUF_INIT;
+	const char *next_param = p->newest_first ? "before" : "after";
+	const char *prev_param = p->newest_first ? "after" : "before";
+	if (more_next) {
+		if (p->page)
+			add_link(&link, req, path, "page", p->page + 1, per_page_given, "next");
+		else
+			add_link(&link, req, path, next_param, next_cursor, per_page_given, "next");
+	}
+	if (more_prev) {
+		if (p->page)
+			add_link(&link, req, path, "page", p->page - 1, per_page_given, "prev");
+		else if (prev_cursor)
+			add_link(&link, req, path, prev_param, prev_cursor, per_page_given, "prev");
+	}
+	if (link.len)
+		resp_header(resp, "Link", "%s", link.buf);
+	strbuf_release(&link);
+}
+
+int page_list(struct http_request *req, struct http_response *resp, const struct page *p,
+	      const char *forward_sql, const char *backward_sql, struct db_arg *args, size_t nargs,
+	      page_row_fn row, long long viewer, const char *path, const char *name)
+{
+	struct db_stmt *st;
+	long long *keys = xcalloc((size_t)p->limit, sizeof(*keys));
+	struct json_object *items = json_object_new_array();
+	size_t n = 0;
+	int rc;
+
+	args[nargs - 3] = DB_INT(p->bound);
+	args[nargs - 2] = DB_INT(p->limit);
+	args[nargs - 1] = DB_INT(p->offset);
+	if (!(rc = db_run(&st, p->backward ? backward_sql : forward_sql, args, nargs))) {
+		while ((rc = db_next(st)) == 1 && n < (size_t)p->limit) {
+			struct json_object *o = json_object_new_object();
+			keys[n++] = db_int(st, 0);
+			row(o, st, viewer);
+			json_object_array_add(items, o);
+		}
+		db_done(st);
+	}
+	if (rc < 0) {
+		json_object_put(items);
+		free(keys);
+		return resp_db_error(resp, rc);
+	}
+	answer(p, req, resp, path, name, items, keys);
+	free(keys);
+	return 200;
+}

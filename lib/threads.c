@@ -1,0 +1,68 @@
+/* threads.c: the caller's threads by last activity, with a plain-text excerpt of each starter. */
+#include "threads.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "db.h"
+#include "page.h"
+#include "render.h"
+#include "timefmt.h"
+
+#include "banned.h"
+
+#define EXCERPT_CHARS 75
+
+/* The activity key (thread_members.last_message_id) orders and pages the list. */
+#define THREADS_SQL(cmp, order)                                                                    \
+	"SELECT tm.last_message_id, m.message_id, m.message_markup, m.message_status, "            \
+	"au.user_name, m.reply_count, m.recipient_names, UNIX_TIMESTAMP(m.created_at), "           \
+	"UNIX_TIMESTAMP(COALESCE(m.last_message_at, m.created_at)), "                              \
+	"COALESCE(lu.user_name, au.user_name), m.last_message_id "                                 \
+	"FROM thread_members tm JOIN messages m ON m.message_id = tm.thread_id "                   \
+	"JOIN users au ON au.user_id = m.author_id "                                               \
+	"LEFT JOIN users lu ON lu.user_id = m.last_author_id "                                     \
+	"WHERE tm.user_id = ? AND tm.last_message_id " cmp " ? "                                   \
+	"ORDER BY tm.last_message_id " order " LIMIT ? OFFSET ?"
+
+static void thread_json(struct json_object *o, const struct db_stmt *st, long long viewer)
+{
+	struct strbuf excerpt = STRBUF_INIT;
+	size_t len;
+	const char *status = db_str(st, 3, NULL);
+	const char *markup = db_str(st, 2, &len);
+	if (!strcmp(status, "active"))
+		render_excerpt(&excerpt, markup, len, EXCERPT_CHARS);
+	json_object_object_add(o, "message_id", json_object_new_int64(db_int(st, 1)));
+	json_object_object_add(o, "message_text",
+			       json_object_new_string_len(excerpt.buf, (int)excerpt.len));
+	json_object_object_add(o, "message_status", json_object_new_string(status));
+	json_object_object_add(o, "author_name", json_object_new_string(db_str(st, 4, NULL)));
+	json_object_object_add(o, "reply_count", json_object_new_int64(db_int(st, 5)));
+	json_object_object_add(o, "recipient_names", json_object_new_string(db_str(st, 6, NULL)));
+	time_json_add(o, "created_at", "created_date", (time_t)db_int(st, 7));
+	time_json_add(o, "last_message_at", "last_message_date", (time_t)db_int(st, 8));
+	json_object_object_add(o, "last_message_author_name",
+			       json_object_new_string(db_str(st, 9, NULL)));
+	json_object_object_add(o, "last_message_id", json_object_new_int64(db_int(st, 10)));
+	json_object_object_add(o, "logged_in_user", json_object_new_int64(viewer));
+	strbuf_release(&excerpt);
+}
+
+int threads_list(struct http_request *req, struct http_response *resp)
+{
+	static const char forward[] = THREADS_SQL("<", "DESC");
+	static const char backward[] = THREADS_SQL(">", "ASC");
+	struct page p;
+	struct auth a;
+	int ret;
+
+	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
+	    (ret = page_parse(req, resp, req->nparams ? req->params[0].num : 0, 20, true, &p)))
+		return ret;
+	struct db_arg args[] = { DB_INT(a.user_id), DB_NULL, DB_NULL, DB_NULL };
+	return page_list(req, resp, &p, forward, backward, args, 4, thread_json, a.user_id,
+			 "/messages/threads", "threads");
+}
