@@ -11,7 +11,7 @@ static const struct route routes[] = {
 	{ "DELETE", "/messages/{id}", messages_delete },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return app_main("messages", routes, sizeof(routes) / sizeof(routes[0]));
+	return app_main(argc, argv, "messages", routes, sizeof(routes) / sizeof(routes[0]));
 }

@@ -7,7 +7,7 @@ static const struct route routes[] = {
 	{ "POST", "/messages/{id}/replies", replies_create },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return app_main("replies", routes, sizeof(routes) / sizeof(routes[0]));
+	return app_main(argc, argv, "replies", routes, sizeof(routes) / sizeof(routes[0]));
 }

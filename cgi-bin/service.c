@@ -8,7 +8,7 @@ static const struct route routes[] = {
 	{ "GET", "/health", service_health },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return app_main("service", routes, sizeof(routes) / sizeof(routes[0]));
+	return app_main(argc, argv, "service", routes, sizeof(routes) / sizeof(routes[0]));
 }

@@ -8,7 +8,7 @@ static const struct route routes[] = {
 	{ "GET", "/messages/threads/page/{page}", threads_list },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return app_main("threads", routes, sizeof(routes) / sizeof(routes[0]));
+	return app_main(argc, argv, "threads", routes, sizeof(routes) / sizeof(routes[0]));
 }

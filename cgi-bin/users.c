@@ -23,7 +23,7 @@ static const struct route routes[] = {
 	{ "GET", "/users/{name}", users_profile },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return app_main("users", routes, sizeof(routes) / sizeof(routes[0]));
+	return app_main(argc, argv, "users", routes, sizeof(routes) / sizeof(routes[0]));
 }

@@ -106,7 +106,7 @@ send:
 	http_request_release(&req);
 }
 
-int app_main(const char *name, const struct route *routes, size_t nroutes)
+int app_main(int argc, char **argv, const char *name, const struct route *routes, size_t nroutes)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct http_response resp;
@@ -114,6 +114,13 @@ int app_main(const char *name, const struct route *routes, size_t nroutes)
 	struct http_io io = { NULL };
 
 	log_open(NULL, name);
+	if (argc == 2 && !strcmp(argv[1], "--routes")) {
+		conf_defaults();
+		for (size_t i = 0; i < nroutes; i++)
+			printf("%s %s%s\n", routes[i].method, conf.http_base_path,
+			       strcmp(routes[i].pattern, "/") ? routes[i].pattern : "/");
+		return 0;
+	}
 	if (conf_load(getenv("KINGLET_CONF"), &err) < 0) {
 		log_error("configuration: %s", err.buf);
 		strbuf_release(&err);

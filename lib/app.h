@@ -10,8 +10,10 @@
  * Load the configuration (KINGLET_CONF), open the log, then serve requests with routes until the
  * web server asks the process to stop (SIGTERM, SIGUSR1, SIGINT): the request in flight is
  * finished, then the process exits 0. Run outside a FastCGI server, it serves one request as
- * plain CGI (environment, standard input and output). Returns the process exit status.
+ * plain CGI (environment, standard input and output). With the argument --routes it prints its
+ * route table, one "METHOD PATTERN" line each (with the base path), and exits: the OpenAPI test
+ * compares that with the document. Returns the process exit status.
  */
-int app_main(const char *name, const struct route *routes, size_t nroutes);
+int app_main(int argc, char **argv, const char *name, const struct route *routes, size_t nroutes);
 
 #endif
