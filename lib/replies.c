@@ -13,8 +13,9 @@
 
 #include "banned.h"
 
+/* STRAIGHT_JOIN: the thread's range of messages first, then each author (see messages.c). */
 #define REPLIES_SQL(cmp, order)                                                                    \
-	"SELECT m.message_id, " MESSAGE_COLUMNS " FROM " MESSAGE_FROM                              \
+	"SELECT STRAIGHT_JOIN m.message_id, " MESSAGE_COLUMNS " FROM " MESSAGE_FROM                \
 	" WHERE m.parent_id = ? AND m.message_id " cmp " ? ORDER BY m.message_id " order           \
 	" LIMIT ? OFFSET ?"
 

@@ -15,15 +15,19 @@
 
 #define EXCERPT_CHARS 75
 
-/* The activity key (thread_members.last_message_id) orders and pages the list. */
+/*
+ * The activity key (thread_members.last_message_id) orders and pages the list; STRAIGHT_JOIN
+ * keeps the caller's range of it first (see messages.c).
+ */
 #define THREADS_SQL(cmp, order)                                                                    \
-	"SELECT tm.last_message_id, m.message_id, m.message_markup, m.message_status, "            \
+	"SELECT STRAIGHT_JOIN tm.last_message_id, m.message_id, m.message_markup, "                \
+	"m.message_status, "                                                                       \
 	"au.user_name, m.reply_count, m.recipient_names, UNIX_TIMESTAMP(m.created_at), "           \
 	"UNIX_TIMESTAMP(COALESCE(m.last_message_at, m.created_at)), "                              \
 	"COALESCE(lu.user_name, au.user_name), m.last_message_id "                                 \
 	"FROM thread_members tm JOIN messages m ON m.message_id = tm.thread_id "                   \
-	"JOIN users au ON au.user_id = m.author_id "                                               \
-	"LEFT JOIN users lu ON lu.user_id = m.last_author_id "                                     \
+	"JOIN users au FORCE INDEX (PRIMARY) ON au.user_id = m.author_id "                         \
+	"LEFT JOIN users lu FORCE INDEX (PRIMARY) ON lu.user_id = m.last_author_id "               \
 	"WHERE tm.user_id = ? AND tm.last_message_id " cmp " ? "                                   \
 	"ORDER BY tm.last_message_id " order " LIMIT ? OFFSET ?"
 
