@@ -21,7 +21,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -Ilib \
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lscrypt
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-PROGRAMS  = service users messages replies threads
+PROGRAMS  = service users messages replies threads lists
 LIB_SRC   = $(wildcard lib/*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A     = $(BUILD)/lib/libkinglet.a

@@ -1,4 +1,4 @@
-/* service: the service routes of API.md §8 (handshake, time, health). */
+/* service: the service routes of API.md §8 (handshake, time, health, the OpenAPI document). */
 #include "app.h"
 #include "service.h"
 
@@ -6,6 +6,7 @@ static const struct route routes[] = {
 	{ "GET", "/", service_handshake },
 	{ "GET", "/time", service_time },
 	{ "GET", "/health", service_health },
+	{ "GET", "/openapi.json", service_openapi },
 };
 
 int main(int argc, char **argv)

@@ -23,6 +23,7 @@
 	STR("http.base_path", http_base_path, "/api/v1")                                           \
 	INT("http.max_body_bytes", http_max_body_bytes, 65536, 1024, 1048576)                      \
 	STR("log.file", log_file, "")                                                              \
+	STR("openapi.file", openapi_file, "")                                                      \
 	STR("site.public_url", site_public_url, "http://127.0.0.1:8080")                           \
 	BOOL("signup.enabled", signup_enabled, true)                                               \
 	BOOL("signup.auto_activate", signup_auto_activate, false)                                  \
@@ -38,6 +39,7 @@
 	INT("scrypt.r", scrypt_r, 8, 1, 32)                                                        \
 	INT("scrypt.p", scrypt_p, 3, 1, 16)                                                        \
 	INT("messaging.max_chars", messaging_max_chars, 300, 1, 10000)                             \
+	BOOL("messaging.require_approval", messaging_require_approval, false)                      \
 	CHOICE("mail.mode", mail_mode, "spool", "spool|sendmail")                                  \
 	STR("mail.spool_dir", mail_spool_dir, "var/mail")                                          \
 	STR("mail.sendmail_command", mail_sendmail_command, "/usr/sbin/sendmail -t -i")            \

@@ -71,6 +71,8 @@ void http_response_reset(struct http_response *resp)
 	resp->invalid_params = NULL;
 	resp->no_body = false;
 	resp->cacheable = false;
+	resp->raw = NULL;
+	resp->raw_len = 0;
 	strbuf_reset(&resp->out);
 }
 
@@ -551,7 +553,11 @@ void http_send(struct http_request *req, struct http_response *resp)
 					       json_object_get(resp->invalid_params));
 		json_object_object_add(env, "request_id", json_object_new_string(req->request_id));
 	}
-	if (!resp->no_body) {
+	bool raw = resp->raw && !resp->is_error;
+	if (raw) {
+		body = resp->raw;
+		body_len = resp->raw_len;
+	} else if (!resp->no_body) {
 		size_t n;
 		body = json_object_to_json_string_length(
 			env, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
@@ -574,12 +580,13 @@ void http_send(struct http_request *req, struct http_response *resp)
 		strbuf_addf(out,
 			    "Content-Type: application/json; charset=utf-8\r\n"
 			    "Content-Length: %zu\r\n",
-			    body_len + 1);
+			    body_len + (raw ? 0 : 1));
 	strbuf_add(out, resp->headers.buf, resp->headers.len);
 	strbuf_addstr(out, "\r\n");
 	if (!resp->no_body && !req->is_head) {
 		strbuf_add(out, body, body_len);
-		strbuf_addch(out, '\n');
+		if (!raw)
+			strbuf_addch(out, '\n');
 	}
 	write_out(req, out->buf, out->len);
 	json_object_put(env);

@@ -73,6 +73,12 @@ struct http_response {
 	struct json_object *invalid_params; /* array, NULL when none */
 	bool no_body; /* 304: headers only */
 	bool cacheable; /* omit Cache-Control: no-store */
+	/*
+	 * A JSON body sent as it is instead of the envelope (the OpenAPI document), unless the
+	 * response is an error. Borrowed: it must stay valid until http_send(). NULL: the envelope.
+	 */
+	const char *raw;
+	size_t raw_len;
 	struct strbuf out; /* serialised response, reused across requests */
 };
 

@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "body.h"
 #include "conf.h"
+#include "lists.h"
 #include "page.h"
 #include "render.h"
 #include "router.h"
@@ -329,7 +330,7 @@ int message_post(struct http_request *req, struct http_response *resp, struct po
 
 /* ---- POST /messages ---- */
 
-static int store_starter(struct post *p, long long *id)
+int post_store_starter(struct post *p, long long *id)
 {
 	static const char member[] =
 		"INSERT INTO thread_members (thread_id, user_id, last_message_id) VALUES (?, ?, ?)";
@@ -380,6 +381,21 @@ static int resolve_members(struct http_response *resp, const struct auth *a, str
 	return rc;
 }
 
+/* Every mentioned member must have approved the author (messaging.require_approval). */
+static int check_members(struct http_response *resp, const struct post *p)
+{
+	char *copy = xstrdup(p->member_names.buf), *save = NULL;
+	const char **names = xcalloc(p->nmembers, sizeof(*names));
+	size_t n = 0;
+	for (char *tok = strtok_r(copy, " ", &save); tok && n < p->nmembers;
+	     tok = strtok_r(NULL, " ", &save))
+		names[n++] = tok;
+	int rc = lists_check(resp, p->author_id, p->member_ids, names, n, 0);
+	free(names);
+	free(copy);
+	return rc;
+}
+
 int messages_create(struct http_request *req, struct http_response *resp)
 {
 	static const char *const fields[] = { "message_text", NULL };
@@ -396,7 +412,7 @@ int messages_create(struct http_request *req, struct http_response *resp)
 	if (!text)
 		return resp_validation_result(resp);
 	post_init(&p, a.user_id, text, len);
-	p.store = store_starter;
+	p.store = post_store_starter;
 	if ((rc = resolve_members(resp, &a, &p, &mentioned))) {
 		ret = resp_db_error(resp, rc);
 		goto out;
@@ -404,6 +420,11 @@ int messages_create(struct http_request *req, struct http_response *resp)
 	if (!mentioned)
 		resp_invalid_param(resp, "message_text", "no_mention",
 				   "Mention at least one user with @name (yourself for a note).");
+	if (!resp->invalid_params && conf.messaging_require_approval &&
+	    (rc = check_members(resp, &p))) {
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
 	if (!(ret = resp_validation_result(resp)))
 		ret = message_post(req, resp, &p);
 out:
@@ -575,7 +596,11 @@ int messages_since(struct http_request *req, struct http_response *resp)
 	if (rc < 0)
 		return resp_db_error(resp, rc);
 	json_object_object_add(resp_data(resp), "new_message_count", json_object_new_int64(total));
-	json_object_object_add(resp_data(resp), "pending_requests_count", json_object_new_int(0));
+	long long pending;
+	if ((rc = lists_pending_count(a.user_id, &pending)))
+		return resp_db_error(resp, rc);
+	json_object_object_add(resp_data(resp), "pending_requests_count",
+			       json_object_new_int64(pending));
 	struct strbuf path = STRBUF_INIT;
 	strbuf_addf(&path, "/messages/since/%lld", epoch);
 	struct db_arg args[] = {

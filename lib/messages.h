@@ -66,6 +66,8 @@ struct post {
 void post_init(struct post *p, long long author_id, const char *markup, size_t len);
 void post_release(struct post *p);
 int message_post(struct http_request *req, struct http_response *resp, struct post *p);
+/* A store() for thread starters: the message, its members (member_ids), their streams. */
+int post_store_starter(struct post *p, long long *id);
 /* Inside store(): insert the message row (parent 0 for a starter) and return its id. */
 int post_insert_message(struct post *p, long long parent_id, const char *recipient_names,
 			size_t names_len, long long *id);

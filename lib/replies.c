@@ -8,6 +8,8 @@
 
 #include "auth.h"
 #include "body.h"
+#include "conf.h"
+#include "lists.h"
 #include "messages.h"
 #include "page.h"
 
@@ -79,6 +81,49 @@ out:
 	return rc;
 }
 
+/*
+ * messaging.require_approval: every other member of the thread must have approved the replier,
+ * except the starter's author, who invited the members by mentioning them.
+ */
+static int check_thread(struct http_response *resp, long long author, long long thread)
+{
+	static const char sql[] =
+		"SELECT STRAIGHT_JOIN tm.user_id, u.user_name, m.author_id FROM thread_members tm "
+		"JOIN users u FORCE INDEX (PRIMARY) ON u.user_id = tm.user_id "
+		"JOIN messages m ON m.message_id = tm.thread_id WHERE tm.thread_id = ?";
+	struct strbuf names = STRBUF_INIT;
+	long long *ids = NULL, starter = 0;
+	size_t n = 0, alloc = 0, *offsets = NULL;
+	struct db_stmt *st;
+	int rc = db_run(&st, sql, DB_ARGS(DB_INT(thread)));
+	if (rc)
+		return rc;
+	while ((rc = db_next(st)) == 1) {
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			ids = xrealloc(ids, alloc * sizeof(*ids));
+			offsets = xrealloc(offsets, alloc * sizeof(*offsets));
+		}
+		ids[n] = db_int(st, 0);
+		offsets[n++] = names.len;
+		strbuf_addstr(&names, db_str(st, 1, NULL));
+		strbuf_addch(&names, '\0');
+		starter = db_int(st, 2);
+	}
+	db_done(st);
+	if (rc == 0) {
+		const char **v = xcalloc(n ? n : 1, sizeof(*v));
+		for (size_t i = 0; i < n; i++)
+			v[i] = names.buf + offsets[i];
+		rc = lists_check(resp, author, ids, v, n, starter);
+		free(v);
+	}
+	free(ids);
+	free(offsets);
+	strbuf_release(&names);
+	return rc;
+}
+
 int replies_create(struct http_request *req, struct http_response *resp)
 {
 	static const char *const fields[] = { "message_text", "reply_to_id",
@@ -108,6 +153,9 @@ int replies_create(struct http_request *req, struct http_response *resp)
 	if (dg && strcmp(dg, ref.digest))
 		resp_invalid_param(resp, "reply_to_content_digest", "mismatch",
 				   "The message changed since you read it.");
+	if (!resp->invalid_params && conf.messaging_require_approval &&
+	    (rc = check_thread(resp, a.user_id, ref.thread_id)))
+		return resp_db_error(resp, rc);
 	if ((ret = resp_validation_result(resp)))
 		return ret;
 	post_init(&p, a.user_id, text, len);

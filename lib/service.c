@@ -1,9 +1,15 @@
-/* service.c: the handshake, /time and /health (which is the only one touching the database). */
+/* service.c: the handshake, /time, /health (the only one touching the database) and the OpenAPI
+ * document. */
 #include "service.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
+#include "conf.h"
 #include "db.h"
+#include "log.h"
 #include "timefmt.h"
 
 #include "banned.h"
@@ -45,5 +51,73 @@ int service_health(struct http_request *req, struct http_response *resp)
 		return resp_error(resp, ERR_DATABASE_UNAVAILABLE, "the database does not answer");
 	}
 	json_object_object_add(resp_data(resp), "health", json_object_new_string("up"));
+	return 200;
+}
+
+/* The OpenAPI document is a few tens of KiB; anything near this is not it. */
+#define OPENAPI_MAX_BYTES (4 * 1024 * 1024)
+
+/*
+ * Read path into doc and check that it is one JSON object. Returns 0, or -1 with the reason
+ * logged (the path goes to the log only: never into a response).
+ */
+static int openapi_read(const char *path, struct strbuf *doc)
+{
+	FILE *f = fopen(path, "rb");
+	struct json_object *obj = NULL;
+	int ret = -1;
+	if (!f) {
+		log_error("openapi.file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		strbuf_grow(doc, 8192);
+		size_t n = fread(doc->buf + doc->len, 1, doc->alloc - doc->len - 1, f);
+		strbuf_setlen(doc, doc->len + n);
+		if (doc->len > OPENAPI_MAX_BYTES) {
+			log_error("openapi.file %s: larger than %d bytes", path, OPENAPI_MAX_BYTES);
+			goto out;
+		}
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		log_error("openapi.file %s: read error", path);
+		goto out;
+	}
+	enum json_tokener_error jerr;
+	obj = json_tokener_parse_verbose(doc->buf, &jerr);
+	if (!json_object_is_type(obj, json_type_object)) {
+		log_error("openapi.file %s: not a JSON object (%s)", path,
+			  json_tokener_error_desc(jerr));
+		goto out;
+	}
+	ret = 0;
+out:
+	json_object_put(obj);
+	fclose(f);
+	if (ret)
+		strbuf_release(doc);
+	return ret;
+}
+
+int service_openapi(struct http_request *req, struct http_response *resp)
+{
+	/* Read on the first request of the process and kept: the file is part of the release. */
+	static struct strbuf doc = STRBUF_INIT;
+	static int loaded; /* 0: not yet tried, 1: in doc, -1: failed (logged once) */
+	(void)req;
+	if (!loaded)
+		loaded = openapi_read(*conf.openapi_file ? conf.openapi_file
+							 : SERVICE_OPENAPI_DEFAULT,
+				      &doc)
+				 ? -1
+				 : 1;
+	if (loaded < 0)
+		return resp_error(resp, ERR_SERVICE_UNAVAILABLE,
+				  "the OpenAPI document could not be read (see the server log)");
+	resp->raw = doc.buf;
+	resp->raw_len = doc.len;
+	resp->cacheable = true;
 	return 200;
 }

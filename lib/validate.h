@@ -11,8 +11,8 @@
 /* 1–30 of [A-Za-z0-9_]. */
 bool validate_user_name(const char *s, size_t len);
 /*
- * Names that would shadow a route under /users (login, password, tokens, session, activate):
- * refused at sign-up, compared case-insensitively.
+ * Names that would shadow a route under /users (login, password, tokens, session, activate), and
+ * the system account (kinglet): refused at sign-up, compared case-insensitively.
  */
 bool validate_user_name_reserved(const char *s);
 /*

@@ -1,0 +1,273 @@
+/* lists.c: approval requests and decisions, the decision's system message, the posting check. */
+#include "lists.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth.h"
+#include "conf.h"
+#include "db.h"
+#include "messages.h"
+#include "page.h"
+#include "timefmt.h"
+
+#include "banned.h"
+
+#define SYSTEM_USER "kinglet"
+
+/* An active user by name: *id is 0 when there is none. 0 or a db rc. */
+static int find_user(const char *name, long long *id, struct strbuf *canonical)
+{
+	static const char sql[] = "SELECT user_id, user_name FROM users WHERE user_name = ? AND "
+				  "user_status = 'active'";
+	struct db_stmt *st;
+	int rc = db_run(&st, sql, DB_ARGS(DB_STR(name)));
+	*id = 0;
+	if (rc)
+		return rc;
+	if ((rc = db_next(st)) == 1) {
+		*id = db_int(st, 0);
+		strbuf_addstr(canonical, db_str(st, 1, NULL));
+	}
+	db_done(st);
+	return rc < 0 ? rc : 0;
+}
+
+int lists_request(struct http_request *req, struct http_response *resp)
+{
+	static const char insert[] =
+		"INSERT INTO approvals (requester_id, approver_id) VALUES (?, ?)";
+	static const char existing[] =
+		"SELECT status FROM approvals WHERE requester_id = ? AND approver_id = ?";
+	struct strbuf name = STRBUF_INIT;
+	struct db_stmt *st;
+	struct auth a;
+	long long target;
+	int ret, rc;
+
+	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
+		return ret;
+	if ((rc = find_user(req->params[0].str, &target, &name))) {
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
+	if (!target || !strcmp(name.buf, SYSTEM_USER)) {
+		ret = resp_error(resp, ERR_NOT_FOUND, "no such user");
+		goto out;
+	}
+	if (target == a.user_id) {
+		resp_invalid_param(resp, "user_name", "self", "You cannot ask yourself.");
+		ret = resp_validation_result(resp);
+		goto out;
+	}
+	rc = db_exec(insert, DB_ARGS(DB_INT(a.user_id), DB_INT(target)));
+	if (rc == DB_DUPLICATE) {
+		if ((rc = db_run(&st, existing, DB_ARGS(DB_INT(a.user_id), DB_INT(target))))) {
+			ret = resp_db_error(resp, rc);
+			goto out;
+		}
+		if ((rc = db_next(st)) == 1)
+			json_object_object_add(resp_data(resp), "request_status",
+					       json_object_new_string(db_str(st, 0, NULL)));
+		db_done(st);
+		ret = rc == 1 ? resp_error(resp, ERR_REQUEST_EXISTS, "you asked %s already",
+					   name.buf)
+			      : resp_db_error(resp, rc < 0 ? rc : DB_ERROR);
+		goto out;
+	}
+	if (rc) {
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
+	json_object_object_add(resp_data(resp), "made_request", json_object_new_boolean(1));
+	json_object_object_add(resp_data(resp), "user_name", json_object_new_string(name.buf));
+	ret = 200;
+out:
+	strbuf_release(&name);
+	return ret;
+}
+
+static void request_json(struct json_object *o, const struct db_stmt *st, long long viewer)
+{
+	(void)viewer;
+	json_object_object_add(o, "user_name", json_object_new_string(db_str(st, 1, NULL)));
+	json_object_object_add(o, "status", json_object_new_string(db_str(st, 2, NULL)));
+	time_json_add(o, "created_at", "created_date", (time_t)db_int(st, 3));
+}
+
+#define REQUESTS_SQL(cmp, order)                                                                   \
+	"SELECT STRAIGHT_JOIN a.request_id, u.user_name, a.status, UNIX_TIMESTAMP(a.created_at) "  \
+	"FROM approvals a JOIN users u FORCE INDEX (PRIMARY) ON u.user_id = a.requester_id "       \
+	"WHERE a.approver_id = ? AND a.request_id " cmp " ? ORDER BY a.request_id " order          \
+	" LIMIT ? OFFSET ?"
+
+int lists_requests(struct http_request *req, struct http_response *resp)
+{
+	static const char forward[] = REQUESTS_SQL("<", "DESC");
+	static const char backward[] = REQUESTS_SQL(">", "ASC");
+	struct page p;
+	struct auth a;
+	int ret;
+
+	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
+	    (ret = page_parse(req, resp, 0, 20, true, &p)))
+		return ret;
+	struct db_arg args[] = { DB_INT(a.user_id), DB_NULL, DB_NULL, DB_NULL };
+	return page_list(req, resp, &p, forward, backward, args, 4, request_json, a.user_id,
+			 "/lists/requests", "requests");
+}
+
+/* Inside the decision's transaction: the system account tells the requester. */
+static int tell_requester(long long requester, const char *requester_name,
+			  const char *approver_name, bool approved)
+{
+	struct strbuf text = STRBUF_INIT, canonical = STRBUF_INIT;
+	long long system_id;
+	struct post p;
+	long long id;
+	int rc = find_user(SYSTEM_USER, &system_id, &canonical);
+	if (rc || !system_id) {
+		strbuf_release(&canonical);
+		return rc ? rc : DB_ERROR;
+	}
+	if (approved)
+		strbuf_addf(&text, "@%s approved your request, @%s: you can message them now.",
+			    approver_name, requester_name);
+	else
+		strbuf_addf(&text, "@%s declined your request, @%s.", approver_name,
+			    requester_name);
+	post_init(&p, system_id, text.buf, text.len);
+	long long members[] = { system_id, requester };
+	p.member_ids = members;
+	p.nmembers = 2;
+	strbuf_addf(&p.member_names, "%s %s", SYSTEM_USER, requester_name);
+	rc = post_store_starter(&p, &id);
+	p.member_ids = NULL; /* not ours to free */
+	post_release(&p);
+	strbuf_release(&text);
+	strbuf_release(&canonical);
+	return rc;
+}
+
+static int decide(struct http_request *req, struct http_response *resp, bool approve)
+{
+	static const char find[] =
+		"SELECT a.request_id, a.status, u.user_id, u.user_name FROM users u "
+		"JOIN approvals a ON a.requester_id = u.user_id AND a.approver_id = ? "
+		"WHERE u.user_name = ? FOR UPDATE";
+	static const char update[] =
+		"UPDATE approvals SET status = ?, decided_at = NOW() WHERE request_id = ?";
+	const char *decision = approve ? "approved" : "rejected";
+	struct strbuf name = STRBUF_INIT;
+	long long request_id = 0, requester = 0;
+	bool unchanged = false;
+	struct db_stmt *st;
+	struct auth a;
+	int ret, rc;
+
+	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
+		return ret;
+	if ((rc = db_begin()) ||
+	    (rc = db_run(&st, find, DB_ARGS(DB_INT(a.user_id), DB_STR(req->params[0].str)))))
+		goto fail;
+	if ((rc = db_next(st)) == 1) {
+		request_id = db_int(st, 0);
+		unchanged = !strcmp(db_str(st, 1, NULL), decision);
+		requester = db_int(st, 2);
+		strbuf_addstr(&name, db_str(st, 3, NULL));
+	}
+	db_done(st);
+	if (rc < 0)
+		goto fail;
+	if (!request_id) {
+		db_rollback();
+		ret = resp_error(resp, ERR_NOT_FOUND, "no request from that user");
+		goto out;
+	}
+	/* Deciding the same way twice changes nothing and sends no second message. */
+	if (!unchanged && ((rc = db_exec(update, DB_ARGS(DB_STR(decision), DB_INT(request_id)))) ||
+			   (rc = tell_requester(requester, name.buf, a.user_name, approve))))
+		goto fail;
+	if ((rc = db_commit()))
+		goto fail;
+	json_object_object_add(resp_data(resp), decision, json_object_new_boolean(1));
+	json_object_object_add(resp_data(resp), "user_name", json_object_new_string(name.buf));
+	ret = 200;
+	goto out;
+fail:
+	db_rollback();
+	ret = resp_db_error(resp, rc);
+out:
+	strbuf_release(&name);
+	return ret;
+}
+
+int lists_approve(struct http_request *req, struct http_response *resp)
+{
+	return decide(req, resp, true);
+}
+
+int lists_reject(struct http_request *req, struct http_response *resp)
+{
+	return decide(req, resp, false);
+}
+
+/* One recipient's standing: record why they may not be messaged, if they may not. */
+static void check_one(struct http_response *resp, const char *name, const char *status)
+{
+	if (status && !strcmp(status, "approved"))
+		return;
+	struct strbuf at = STRBUF_INIT;
+	strbuf_addf(&at, "@%s", name);
+	if (!status)
+		resp_invalid_param(resp, at.buf, "not_asked",
+				   "%s has not approved you: ask with POST /lists/request/%s.",
+				   at.buf, name);
+	else if (!strcmp(status, "pending"))
+		resp_invalid_param(resp, at.buf, "pending",
+				   "%s has not decided on your request yet.", at.buf);
+	else
+		resp_invalid_param(resp, at.buf, "rejected", "%s declined your request.", at.buf);
+	strbuf_release(&at);
+}
+
+int lists_check(struct http_response *resp, long long author_id, const long long *ids,
+		const char *const *names, size_t n, long long exempt_id)
+{
+	static const char sql[] =
+		"SELECT status FROM approvals WHERE requester_id = ? AND approver_id = ?";
+	if (!conf.messaging_require_approval)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct db_stmt *st;
+		if (ids[i] == author_id || ids[i] == exempt_id)
+			continue;
+		int rc = db_run(&st, sql, DB_ARGS(DB_INT(author_id), DB_INT(ids[i])));
+		if (rc)
+			return rc;
+		rc = db_next(st);
+		if (rc >= 0)
+			check_one(resp, names[i], rc == 1 ? db_str(st, 0, NULL) : NULL);
+		db_done(st);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int lists_pending_count(long long user_id, long long *count)
+{
+	static const char sql[] =
+		"SELECT COUNT(*) FROM approvals WHERE approver_id = ? AND status = 'pending'";
+	struct db_stmt *st;
+	int rc = db_run(&st, sql, DB_ARGS(DB_INT(user_id)));
+	*count = 0;
+	if (rc)
+		return rc;
+	if ((rc = db_next(st)) == 1)
+		*count = db_int(st, 0);
+	db_done(st);
+	return rc < 0 ? rc : 0;
+}
