@@ -18,7 +18,7 @@ WARN     = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -Ilib \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lscrypt
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lscrypt -lm
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 PROGRAMS  = service users messages replies threads lists

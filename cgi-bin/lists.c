@@ -3,13 +3,13 @@
 #include "lists.h"
 
 static const struct route routes[] = {
-	{ "GET", "/lists/request/{name}", lists_request },
-	{ "POST", "/lists/request/{name}", lists_request },
-	{ "GET", "/lists/requests", lists_requests },
-	{ "GET", "/lists/approve/{name}", lists_approve },
-	{ "POST", "/lists/approve/{name}", lists_approve },
-	{ "GET", "/lists/reject/{name}", lists_reject },
-	{ "POST", "/lists/reject/{name}", lists_reject },
+	{ "GET", "/lists/request/{name}", lists_request, RL_DEFAULT },
+	{ "POST", "/lists/request/{name}", lists_request, RL_DEFAULT },
+	{ "GET", "/lists/requests", lists_requests, RL_DEFAULT },
+	{ "GET", "/lists/approve/{name}", lists_approve, RL_DEFAULT },
+	{ "POST", "/lists/approve/{name}", lists_approve, RL_DEFAULT },
+	{ "GET", "/lists/reject/{name}", lists_reject, RL_DEFAULT },
+	{ "POST", "/lists/reject/{name}", lists_reject, RL_DEFAULT },
 };
 
 int main(int argc, char **argv)

@@ -3,12 +3,12 @@
 #include "messages.h"
 
 static const struct route routes[] = {
-	{ "GET", "/messages", messages_stream },
-	{ "POST", "/messages", messages_create },
-	{ "GET", "/messages/page/{page}", messages_stream },
-	{ "GET", "/messages/since/{epoch}", messages_since },
-	{ "GET", "/messages/{id}", messages_get },
-	{ "DELETE", "/messages/{id}", messages_delete },
+	{ "GET", "/messages", messages_stream, RL_DEFAULT },
+	{ "POST", "/messages", messages_create, RL_POST },
+	{ "GET", "/messages/page/{page}", messages_stream, RL_DEFAULT },
+	{ "GET", "/messages/since/{epoch}", messages_since, RL_DEFAULT },
+	{ "GET", "/messages/{id}", messages_get, RL_DEFAULT },
+	{ "DELETE", "/messages/{id}", messages_delete, RL_DEFAULT },
 };
 
 int main(int argc, char **argv)

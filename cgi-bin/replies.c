@@ -3,8 +3,8 @@
 #include "replies.h"
 
 static const struct route routes[] = {
-	{ "GET", "/messages/{id}/replies", replies_list },
-	{ "POST", "/messages/{id}/replies", replies_create },
+	{ "GET", "/messages/{id}/replies", replies_list, RL_DEFAULT },
+	{ "POST", "/messages/{id}/replies", replies_create, RL_POST },
 };
 
 int main(int argc, char **argv)

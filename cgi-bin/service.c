@@ -3,10 +3,10 @@
 #include "service.h"
 
 static const struct route routes[] = {
-	{ "GET", "/", service_handshake },
-	{ "GET", "/time", service_time },
-	{ "GET", "/health", service_health },
-	{ "GET", "/openapi.json", service_openapi },
+	{ "GET", "/", service_handshake, RL_DEFAULT },
+	{ "GET", "/time", service_time, RL_DEFAULT },
+	{ "GET", "/health", service_health, RL_DEFAULT },
+	{ "GET", "/openapi.json", service_openapi, RL_DEFAULT },
 };
 
 int main(int argc, char **argv)

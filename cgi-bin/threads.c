@@ -3,9 +3,9 @@
 #include "threads.h"
 
 static const struct route routes[] = {
-	{ "GET", "/messages/threads", threads_list },
-	{ "GET", "/messages/threads/{page}", threads_list },
-	{ "GET", "/messages/threads/page/{page}", threads_list },
+	{ "GET", "/messages/threads", threads_list, RL_DEFAULT },
+	{ "GET", "/messages/threads/{page}", threads_list, RL_DEFAULT },
+	{ "GET", "/messages/threads/page/{page}", threads_list, RL_DEFAULT },
 };
 
 int main(int argc, char **argv)

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
+#include "ratelimit.h"
 
 #include "banned.h"
 
@@ -88,6 +90,15 @@ static void handle(struct http_io *io, const struct route *routes, size_t nroute
 	int server_status = server_error(&req, resp, status);
 	if (server_status)
 		status = server_status;
+	if (!status && conf.ratelimit_enabled) {
+		const struct route *r = router_find(routes, nroutes, &req);
+		struct strbuf key = STRBUF_INIT;
+		strbuf_addf(&key, "ip:%s", auth_client_addr(&req));
+		ratelimit_take(r ? r->limit : RL_DEFAULT, key.buf, &resp->rl);
+		strbuf_release(&key);
+		if (!resp->rl.allowed)
+			status = resp_rate_limited(resp);
+	}
 	if (status || (status = http_read_body(&req, resp, (size_t)conf.http_max_body_bytes)) ||
 	    (status = router_match(routes, nroutes, &req, resp)))
 		goto send;
@@ -130,6 +141,7 @@ int app_main(int argc, char **argv, const char *name, const struct route *routes
 	log_open(conf.log_file, name);
 	install_signals();
 	http_response_init(&resp);
+	ratelimit_init();
 	if (FCGX_Init() != 0) {
 		log_error("FCGX_Init failed");
 		return 1;

@@ -9,6 +9,8 @@
 
 #include "conf.h"
 #include "db.h"
+#include "ratelimit.h"
+#include "router.h"
 #include "token.h"
 
 #include "banned.h"
@@ -150,6 +152,13 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
 			return unauthorized(resp, ERR_INVALID_SESSION,
 					    "user_name and user_id do not match the session");
 	}
+	if (conf.ratelimit_enabled) {
+		char key[40];
+		snprintf(key, sizeof(key), "user:%lld", a->user_id);
+		ratelimit_take(req->route ? req->route->limit : RL_DEFAULT, key, &resp->rl);
+		if (!resp->rl.allowed)
+			return resp_rate_limited(resp);
+	}
 	if (need == AUTH_WRITE && !a->can_write)
 		return resp_error(resp, ERR_INSUFFICIENT_SCOPE, "this token has the read scope");
 	if (need == AUTH_SESSION && !a->is_session)
@@ -159,10 +168,47 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
 	return 0;
 }
 
+/* Whether addr (len bytes) is one of the http.trusted_proxies (space or comma separated). */
+static bool trusted_proxy(const char *addr, size_t len)
+{
+	const char *p = conf.http_trusted_proxies;
+	while (*p) {
+		size_t n = strcspn(p, " ,");
+		if (n && n == len && !memcmp(p, addr, len))
+			return true;
+		p += n;
+		p += strspn(p, " ,");
+	}
+	return false;
+}
+
 const char *auth_client_addr(const struct http_request *req)
 {
+	static char client[64];
 	const char *addr = http_env(req, "REMOTE_ADDR");
-	return addr && *addr ? addr : "unknown";
+	const char *xff = http_env(req, "HTTP_X_FORWARDED_FOR");
+	if (!addr || !*addr)
+		return "unknown";
+	if (!xff || !trusted_proxy(addr, strlen(addr)))
+		return addr;
+	/* The client is the nearest address that is not one of our proxies (right to left). */
+	const char *end = xff + strlen(xff);
+	while (end > xff) {
+		const char *start = end;
+		while (start > xff && start[-1] != ',')
+			start--;
+		const char *s = start, *e = end;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e > s && !trusted_proxy(s, (size_t)(e - s))) {
+			snprintf(client, sizeof(client), "%.*s", (int)(e - s), s);
+			return client;
+		}
+		end = start > xff ? start - 1 : xff;
+	}
+	return addr;
 }
 
 int auth_session_create(long long user_id, struct strbuf *token_out, long long *expires_at)

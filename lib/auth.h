@@ -26,12 +26,17 @@ struct auth {
  * Authenticate req. Every credential presented (Bearer, X-Api-Key, the triple's session_id) must
  * be the same token, and the triple's user_id and user_name must be its owner. Returns 0 with *a
  * filled, or an error status written into resp: 401 not_authenticated (nothing presented) or
- * invalid_session (with WWW-Authenticate), 400 duplicate_parameter, 403 per need, 503.
+ * invalid_session (with WWW-Authenticate), 400 duplicate_parameter, 403 per need, 429 when the
+ * user is over the route's rate limit, 503.
  */
 int auth_require(struct http_request *req, struct http_response *resp, enum auth_need need,
 		 struct auth *a);
 
-/* The client's address (REMOTE_ADDR), for per-address limits. */
+/*
+ * The client's address, for per-address limits: REMOTE_ADDR, or, when that is one of
+ * http.trusted_proxies, the nearest address in X-Forwarded-For that is not a trusted proxy.
+ * Valid until the next call.
+ */
 const char *auth_client_addr(const struct http_request *req);
 
 /*

@@ -40,6 +40,25 @@
 	INT("scrypt.p", scrypt_p, 3, 1, 16)                                                        \
 	INT("messaging.max_chars", messaging_max_chars, 300, 1, 10000)                             \
 	BOOL("messaging.require_approval", messaging_require_approval, false)                      \
+	BOOL("ratelimit.enabled", ratelimit_enabled, true)                                         \
+	STR("ratelimit.file", ratelimit_file, "/dev/shm/kinglet-ratelimit")                        \
+	INT("ratelimit.slots", ratelimit_slots, 65536, 1024, 16777216)                             \
+	INT("ratelimit.default.per_second", rl_default_per_second, 10, 1, 1000000)                 \
+	INT("ratelimit.default.burst", rl_default_burst, 20, 1, 1000000)                           \
+	INT("ratelimit.default.per_minute", rl_default_per_minute, 300, 1, 60000000)               \
+	INT("ratelimit.login.per_second", rl_login_per_second, 1, 1, 1000000)                      \
+	INT("ratelimit.login.burst", rl_login_burst, 5, 1, 1000000)                                \
+	INT("ratelimit.login.per_minute", rl_login_per_minute, 20, 1, 60000000)                    \
+	INT("ratelimit.signup.per_second", rl_signup_per_second, 1, 1, 1000000)                    \
+	INT("ratelimit.signup.burst", rl_signup_burst, 3, 1, 1000000)                              \
+	INT("ratelimit.signup.per_minute", rl_signup_per_minute, 10, 1, 60000000)                  \
+	INT("ratelimit.reset.per_second", rl_reset_per_second, 1, 1, 1000000)                      \
+	INT("ratelimit.reset.burst", rl_reset_burst, 3, 1, 1000000)                                \
+	INT("ratelimit.reset.per_minute", rl_reset_per_minute, 10, 1, 60000000)                    \
+	INT("ratelimit.post.per_second", rl_post_per_second, 2, 1, 1000000)                        \
+	INT("ratelimit.post.burst", rl_post_burst, 10, 1, 1000000)                                 \
+	INT("ratelimit.post.per_minute", rl_post_per_minute, 60, 1, 60000000)                      \
+	STR("http.trusted_proxies", http_trusted_proxies, "")                                      \
 	CHOICE("mail.mode", mail_mode, "spool", "spool|sendmail")                                  \
 	STR("mail.spool_dir", mail_spool_dir, "var/mail")                                          \
 	STR("mail.sendmail_command", mail_sendmail_command, "/usr/sbin/sendmail -t -i")            \

@@ -71,6 +71,7 @@ void http_response_reset(struct http_response *resp)
 	resp->invalid_params = NULL;
 	resp->no_body = false;
 	resp->cacheable = false;
+	memset(&resp->rl, 0, sizeof(resp->rl));
 	resp->raw = NULL;
 	resp->raw_len = 0;
 	strbuf_reset(&resp->out);
@@ -477,6 +478,13 @@ void resp_invalid_param(struct http_response *resp, const char *name, const char
 	strbuf_release(&msg);
 }
 
+int resp_rate_limited(struct http_response *resp)
+{
+	resp_header(resp, "Retry-After", "%lld", resp->rl.retry_after);
+	return resp_error(resp, ERR_RATE_LIMITED, "over the limit; retry in %lld s",
+			  resp->rl.retry_after);
+}
+
 int resp_db_error(struct http_response *resp, int db_rc)
 {
 	if (db_rc == DB_UNAVAILABLE)
@@ -576,6 +584,11 @@ void http_send(struct http_request *req, struct http_response *resp)
 		    resp->status, http_reason(resp->status), req->request_id);
 	if (!resp->cacheable)
 		strbuf_addstr(out, "Cache-Control: no-store\r\n");
+	if (resp->rl.checked)
+		strbuf_addf(out,
+			    "X-RateLimit-Limit: %lld\r\nX-RateLimit-Remaining: %lld\r\n"
+			    "X-RateLimit-Reset: %lld\r\n",
+			    resp->rl.limit, resp->rl.remaining, resp->rl.reset);
 	if (!resp->no_body)
 		strbuf_addf(out,
 			    "Content-Type: application/json; charset=utf-8\r\n"

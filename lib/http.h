@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "ratelimit.h"
 #include "strbuf.h"
 
 #define HTTP_MAX_PARAMS 256 /* query or form fields; more is 400 */
@@ -73,6 +74,7 @@ struct http_response {
 	struct json_object *invalid_params; /* array, NULL when none */
 	bool no_body; /* 304: headers only */
 	bool cacheable; /* omit Cache-Control: no-store */
+	struct rl_result rl; /* the rate limit, for X-RateLimit-* (when rl.checked) */
 	/*
 	 * A JSON body sent as it is instead of the envelope (the OpenAPI document), unless the
 	 * response is an error. Borrowed: it must stay valid until http_send(). NULL: the envelope.
@@ -133,6 +135,8 @@ int resp_error_user(struct http_response *resp, enum err_code e, const char *use
 /* Record an invalid field for a later ERR_VALIDATION (reason: a snake_case word). */
 void resp_invalid_param(struct http_response *resp, const char *name, const char *reason,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* 429 rate_limited with Retry-After from resp->rl. */
+int resp_rate_limited(struct http_response *resp);
 /* Answer a failed database operation (enum db_rc): 503 database_unavailable, else 500. */
 int resp_db_error(struct http_response *resp, int db_rc);
 /* 422 validation_failed listing the recorded fields, if any were recorded; else 0. */

@@ -97,13 +97,12 @@ static int capture_params(const char *pattern, struct http_request *req, struct 
 	return 0;
 }
 
-int router_match(const struct route *routes, size_t n, struct http_request *req,
-		 struct http_response *resp)
+/* The pattern with the most literal segments that matches the path, or NULL. */
+static const char *best_pattern(const struct route *routes, size_t n,
+				const struct http_request *req)
 {
 	const char *best = NULL;
 	int best_score = -1;
-	const char *method = req->is_head ? "GET" : req->method;
-
 	for (size_t i = 0; i < n; i++) {
 		int score = match_score(routes[i].pattern, req);
 		if (score > best_score) {
@@ -111,6 +110,26 @@ int router_match(const struct route *routes, size_t n, struct http_request *req,
 			best = routes[i].pattern;
 		}
 	}
+	return best;
+}
+
+const struct route *router_find(const struct route *routes, size_t n,
+				const struct http_request *req)
+{
+	const char *best = best_pattern(routes, n, req);
+	const char *method = req->is_head ? "GET" : req->method;
+	for (size_t i = 0; best && i < n; i++)
+		if (!strcmp(routes[i].pattern, best) && !strcmp(routes[i].method, method))
+			return &routes[i];
+	return NULL;
+}
+
+int router_match(const struct route *routes, size_t n, struct http_request *req,
+		 struct http_response *resp)
+{
+	const char *best = best_pattern(routes, n, req);
+	const char *method = req->is_head ? "GET" : req->method;
+
 	if (!best)
 		return resp_error(resp, ERR_NOT_FOUND, "no such route");
 

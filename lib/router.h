@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "http.h"
+#include "ratelimit.h"
 
 /* A handler fills resp (resp_data(), resp_header()) and returns the HTTP status. */
 typedef int (*route_handler)(struct http_request *req, struct http_response *resp);
@@ -20,6 +21,7 @@ struct route {
 	const char *method;
 	const char *pattern;
 	route_handler handler;
+	enum rl_class limit; /* its rate-limit class; RL_DEFAULT when left out */
 };
 
 /*
@@ -29,5 +31,8 @@ struct route {
  */
 int router_match(const struct route *routes, size_t n, struct http_request *req,
 		 struct http_response *resp);
+/* The route that router_match would choose, or NULL; sets nothing and answers nothing. */
+const struct route *router_find(const struct route *routes, size_t n,
+				const struct http_request *req);
 
 #endif

@@ -3,6 +3,7 @@
 #include "service.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -56,6 +57,7 @@ int service_health(struct http_request *req, struct http_response *resp)
 
 /* The OpenAPI document is a few tens of KiB; anything near this is not it. */
 #define OPENAPI_MAX_BYTES (4 * 1024 * 1024)
+#define OPENAPI_MAX_DEPTH 128
 
 /*
  * Read path into doc and check that it is one JSON object. Returns 0, or -1 with the reason
@@ -85,10 +87,20 @@ static int openapi_read(const char *path, struct strbuf *doc)
 		log_error("openapi.file %s: read error", path);
 		goto out;
 	}
-	enum json_tokener_error jerr;
-	obj = json_tokener_parse_verbose(doc->buf, &jerr);
-	if (!json_object_is_type(obj, json_type_object)) {
-		log_error("openapi.file %s: not a JSON object (%s)", path,
+	/* Depth: an OpenAPI document nests deeper than a request body may. */
+	struct json_tokener *tok = json_tokener_new_ex(OPENAPI_MAX_DEPTH);
+	if (!tok)
+		goto out;
+	obj = json_tokener_parse_ex(tok, doc->buf, (int)doc->len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	while (end < doc->len && (doc->buf[end] == ' ' || doc->buf[end] == '\t' ||
+				  doc->buf[end] == '\r' || doc->buf[end] == '\n'))
+		end++;
+	bool whole = jerr == json_tokener_success && end == doc->len;
+	if (!whole || !json_object_is_type(obj, json_type_object)) {
+		log_error("openapi.file %s: not one JSON object (%s)", path,
 			  json_tokener_error_desc(jerr));
 		goto out;
 	}
@@ -107,12 +119,10 @@ int service_openapi(struct http_request *req, struct http_response *resp)
 	static struct strbuf doc = STRBUF_INIT;
 	static int loaded; /* 0: not yet tried, 1: in doc, -1: failed (logged once) */
 	(void)req;
-	if (!loaded)
-		loaded = openapi_read(*conf.openapi_file ? conf.openapi_file
-							 : SERVICE_OPENAPI_DEFAULT,
-				      &doc)
-				 ? -1
-				 : 1;
+	if (!loaded) {
+		const char *path = *conf.openapi_file ? conf.openapi_file : SERVICE_OPENAPI_DEFAULT;
+		loaded = openapi_read(path, &doc) == 0 ? 1 : -1;
+	}
 	if (loaded < 0)
 		return resp_error(resp, ERR_SERVICE_UNAVAILABLE,
 				  "the OpenAPI document could not be read (see the server log)");

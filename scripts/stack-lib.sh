@@ -232,7 +232,9 @@ web_write_app_conf() {
 			echo "db.password = $pw"
 			echo "db.name = $name"
 			echo "log.file = $WEB_LOG/kinglet.log"
+			echo "openapi.file = $KINGLET_ROOT/openapi/openapi.json"
 			echo "mail.spool_dir = $WEB_MAIL"
+			echo "ratelimit.file = $WEB_DIR/run/ratelimit"
 			echo "site.public_url = http://127.0.0.1:$WEB_PORT"
 			for setting in "$@"; do
 				[[ $setting == *=* ]] || stack_die "SET wants key=value, got: $setting"

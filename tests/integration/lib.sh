@@ -57,14 +57,15 @@ test_web_start() {
 	web_init "$TEST_VAR/web/$KT_NAME" "$port"
 	web_check_built
 	# Logs and mail of an earlier run would be read as this run's.
-	rm -rf "$WEB_LOG" "$WEB_MAIL"
+	rm -rf "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/run/ratelimit"
 	db_provision "$KT_DB" fresh
 	db_migrate "$KT_DB" >/dev/null
 	for ((tries = 0; tries < 50; tries++, port++)); do
 		port_in_use "$port" && continue
 		web_init "$TEST_VAR/web/$KT_NAME" "$port"
-		# A cheap scrypt cost keeps logins fast in tests; a file may override it.
-		web_write_app_conf "$KT_DB" scrypt.log2_n=10 scrypt.p=1 "$@"
+		# A cheap scrypt cost keeps logins fast, and no rate limits let files post in bulk; a
+		# file may override either (t0600-ratelimit.sh switches limits on).
+		web_write_app_conf "$KT_DB" scrypt.log2_n=10 scrypt.p=1 ratelimit.enabled=false "$@"
 		rc=0
 		web_start 2>"$KT_TMP/web_start.err" || rc=$?
 		[ "$rc" -ne 0 ] || return 0
@@ -190,6 +191,78 @@ make_user() {
 	api GET "/api/v1/users/activate/$(activation_token "$1@example.com")" >/dev/null
 	[ "$API_STATUS" = 200 ] || kt_fail "activation of $1 failed: $API_STATUS" || return 1
 	session_of "$1" "$1-password"
+}
+
+# ---------------------------------------------------------------- messages, replies, threads
+# Shared by the t03xx files (API.md §5). Failures go to stderr: these print results for $(...).
+
+# api_as TOKEN METHOD PATH [curl args...]: api with TOKEN as the Bearer token.
+api_as() {
+	local token=$1
+	shift
+	api "$@" -H "Authorization: Bearer $token"
+}
+
+# text_json TEXT: {"message_text": TEXT} (any characters, quoted by jq).
+text_json() {
+	jq -nc --arg t "$1" '{message_text: $t}'
+}
+
+# post_message TOKEN TEXT [curl args...]: POST /messages; prints the new message id (fails unless
+# 201). reply TOKEN ID TEXT [curl args...]: the same for POST /messages/ID/replies.
+post_message() {
+	local token=$1 text=$2
+	shift 2
+	kt_post_created /api/v1/messages "$token" "$text" "$@"
+}
+reply() {
+	local token=$1 id=$2 text=$3
+	shift 3
+	kt_post_created "/api/v1/messages/$id/replies" "$token" "$text" "$@"
+}
+kt_post_created() {
+	local path=$1 token=$2 text=$3
+	shift 3
+	api_json POST "$path" "$(text_json "$text")" -H "Authorization: Bearer $token" "$@" >/dev/null
+	[ "$API_STATUS" = 201 ] || kt_fail "POST $path failed: $API_STATUS $API_BODY" >&2 || return 1
+	jq -r .message_id "$KT_TMP/body"
+}
+
+# list_ids [KEY]: the message_id of each item of the last list response (array KEY, default
+# messages), space-separated, in order ("" for an empty list).
+list_ids() {
+	jq -r --arg k "${1:-messages}" '[.[$k][].message_id] | map(tostring) | join(" ")' "$KT_TMP/body"
+}
+
+# assert_ids EXPECTED [KEY]: list_ids KEY of the last response is exactly EXPECTED.
+assert_ids() {
+	local got
+	got=$(list_ids "${2:-messages}") || kt_fail "no list ${2:-messages} in the body" || return 1
+	[ "$got" = "$1" ] || kt_fail "expected ${2:-messages} ids '$1', got '$got'"
+}
+
+# assert_messages FILTER: FILTER selects one or more message objects of the body (".messages[]",
+# or "del(.status, .description)" for GET /messages/N); each has exactly the §5 fields, typed.
+KT_MESSAGE_KEYS='["author_id","author_name","author_type","content_digest","created_at",
+	"created_date","logged_in_user","message_id","message_markup","message_status","message_text",
+	"parent_id","recipient_names","recipients","reply_count"]'
+assert_messages() {
+	local got
+	got=$(jq -c "[$1 | select((keys == $KT_MESSAGE_KEYS | not)
+		or (.message_id | type != \"number\" or . < 1) or (.parent_id | type != \"number\")
+		or (.author_id | type != \"number\") or (.reply_count | type != \"number\")
+		or (.logged_in_user | type != \"number\") or (.author_name | type != \"string\")
+		or (.message_text | type != \"string\") or (.message_markup | type != \"string\")
+		or (.message_status | IN(\"active\", \"deleted\") | not)
+		or (.author_type | IN(\"you\", \"others\") | not)
+		or (.recipients | type != \"array\" or length < 1 or any(type != \"string\"))
+		or (.recipient_names != (.recipients | join(\" \")))
+		or (.content_digest | test(\"^[A-Za-z0-9_-]{22}$\") | not)
+		or (.created_at | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$\") | not)
+		or (.created_date | test(\"^[0-9]+ (mins?|hrs?) ago$\") | not))] as \$bad
+		| if [$1] | length == 0 then \"none selected\" elif \$bad == [] then \"ok\" else \$bad end" \
+		"$KT_TMP/body" 2>&1) || kt_fail "jq on the body failed: $got" || return 1
+	[ "$got" = '"ok"' ] || kt_fail "message objects ($1) without exactly the §5 fields: $got"
 }
 
 # ---------------------------------------------------------------- assertions

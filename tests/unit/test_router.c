@@ -12,23 +12,23 @@ static int handler(struct http_request *req, struct http_response *resp)
 
 /* The shape of the programs' tables: literals beside parameters, several methods per path. */
 static const struct route routes[] = {
-	{ "GET", "/", handler },
-	{ "GET", "/messages", handler },
-	{ "POST", "/messages", handler },
-	{ "GET", "/messages/{id}", handler },
-	{ "DELETE", "/messages/{id}", handler },
-	{ "GET", "/messages/page/{page}", handler },
-	{ "GET", "/messages/since/{epoch}", handler },
-	{ "GET", "/messages/threads", handler },
-	{ "GET", "/messages/threads/{id}", handler },
-	{ "GET", "/messages/{id}/replies", handler },
-	{ "POST", "/messages/{id}/replies", handler },
-	{ "POST", "/users/login", handler },
-	{ "GET", "/users/{name}", handler },
-	{ "GET", "/users/{name}/logout", handler },
-	{ "POST", "/users/{name}/logout", handler },
-	{ "DELETE", "/users/{name}/logout", handler },
-	{ "GET", "/users/activate/{digest}", handler },
+	{ "GET", "/", handler, RL_DEFAULT },
+	{ "GET", "/messages", handler, RL_DEFAULT },
+	{ "POST", "/messages", handler, RL_DEFAULT },
+	{ "GET", "/messages/{id}", handler, RL_DEFAULT },
+	{ "DELETE", "/messages/{id}", handler, RL_DEFAULT },
+	{ "GET", "/messages/page/{page}", handler, RL_DEFAULT },
+	{ "GET", "/messages/since/{epoch}", handler, RL_DEFAULT },
+	{ "GET", "/messages/threads", handler, RL_DEFAULT },
+	{ "GET", "/messages/threads/{id}", handler, RL_DEFAULT },
+	{ "GET", "/messages/{id}/replies", handler, RL_DEFAULT },
+	{ "POST", "/messages/{id}/replies", handler, RL_DEFAULT },
+	{ "POST", "/users/login", handler, RL_DEFAULT },
+	{ "GET", "/users/{name}", handler, RL_DEFAULT },
+	{ "GET", "/users/{name}/logout", handler, RL_DEFAULT },
+	{ "POST", "/users/{name}/logout", handler, RL_DEFAULT },
+	{ "DELETE", "/users/{name}/logout", handler, RL_DEFAULT },
+	{ "GET", "/users/activate/{digest}", handler, RL_DEFAULT },
 };
 
 static void test_match(void **state)
@@ -182,7 +182,7 @@ static void test_match(void **state)
 static void test_two_params(void **state)
 {
 	static const struct route two[] = {
-		{ "GET", "/lists/{name}/page/{page}", handler },
+		{ "GET", "/lists/{name}/page/{page}", handler, RL_DEFAULT },
 	};
 	struct unit_exchange x;
 	(void)state;

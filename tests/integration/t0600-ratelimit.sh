@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Rate limits (API.md §9): per client address and per user, shared by every FastCGI process,
+# exact under concurrency, kept across process restarts; 429 with Retry-After; X-RateLimit-*.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# Four processes per program, so that concurrent requests meet in the shared table. Addresses
+# come from X-Forwarded-For, which is believed because the peer (127.0.0.1) is a trusted proxy.
+export KINGLET_PROCS=4
+test_web_start ratelimit.enabled=true http.trusted_proxies=127.0.0.1 \
+	ratelimit.login.per_second=1 ratelimit.login.burst=10 ratelimit.login.per_minute=10 \
+	ratelimit.post.per_second=1 ratelimit.post.burst=3 ratelimit.post.per_minute=3 \
+	ratelimit.signup.burst=100 ratelimit.signup.per_minute=1000
+ALICE=$(make_user alice)
+
+test_expect "every response carries X-RateLimit-Limit, -Remaining and -Reset" '
+	api GET /api/v1/time -H "X-Forwarded-For: 10.0.0.9"
+	assert_status 200
+	assert_header X-RateLimit-Limit 20
+	[ "$(header X-RateLimit-Remaining)" -eq 19 ]
+	[ "$(header X-RateLimit-Reset)" -ge 0 ]
+	api GET /api/v1/nope -H "X-Forwarded-For: 10.0.0.9"
+	assert_error 404 not_found
+	assert_header X-RateLimit-Limit 20
+	[ "$(header X-RateLimit-Remaining)" -eq 18 ]
+'
+
+test_expect "30 concurrent logins from one address: exactly 10 pass, 20 get 429 with Retry-After" '
+	for i in $(seq 30); do
+		curl -s -o /dev/null -D "$KT_TMP/h.$i" -w "%{http_code}\n" -H "X-Forwarded-For: 10.0.0.1" \
+			-H "Content-Type: application/json" \
+			--data "{\"user_name\":\"alice\",\"password\":\"alice-password\"}" \
+			"http://127.0.0.1:$WEB_PORT/api/v1/users/login" >"$KT_TMP/code.$i" &
+	done
+	wait
+	[ "$(cat "$KT_TMP"/code.* | grep -c "^200$")" -eq 10 ] || { sort "$KT_TMP"/code.* | uniq -c; exit 1; }
+	[ "$(cat "$KT_TMP"/code.* | grep -c "^429$")" -eq 20 ]
+	for i in $(seq 30); do
+		if grep -q "^429" "$KT_TMP/code.$i"; then grep -qi "^Retry-After: [1-9]" "$KT_TMP/h.$i"; fi
+	done
+'
+
+test_expect "meanwhile another address still logs in" '
+	api_json POST /api/v1/users/login "{\"user_name\":\"alice\",\"password\":\"alice-password\"}" -H "X-Forwarded-For: 10.0.0.2"
+	assert_status 200
+	api_json POST /api/v1/users/login "{\"user_name\":\"alice\",\"password\":\"alice-password\"}" -H "X-Forwarded-For: 10.0.0.1"
+	assert_error 429 rate_limited
+	assert_header Retry-After
+'
+
+test_expect "the limits survive a restart of every FastCGI process" '
+	kill -9 $(web_program_pids)
+	retry 10 curl -sf "http://127.0.0.1:$WEB_PORT/api/v1/time"
+	api_json POST /api/v1/users/login "{\"user_name\":\"alice\",\"password\":\"alice-password\"}" -H "X-Forwarded-For: 10.0.0.1"
+	assert_error 429 rate_limited
+'
+
+test_expect "a user is limited across addresses: the fourth post in a minute is 429" '
+	for i in 1 2 3; do
+		api_json POST /api/v1/messages "{\"message_text\":\"note $i to @alice\"}" -H "Authorization: Bearer $ALICE" -H "X-Forwarded-For: 10.0.1.$i"
+		assert_status 201
+	done
+	api_json POST /api/v1/messages "{\"message_text\":\"note 4 to @alice\"}" -H "Authorization: Bearer $ALICE" -H "X-Forwarded-For: 10.0.1.4"
+	assert_error 429 rate_limited
+	[ "$(header Retry-After)" -ge 1 ]
+	api GET /api/v1/messages -H "Authorization: Bearer $ALICE" -H "X-Forwarded-For: 10.0.1.5"
+	assert_status 200
+	assert_json ".messages | length" 3
+'
+
+test_done
