@@ -2,10 +2,13 @@
  * line. */
 #include "app.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "conf.h"
@@ -16,6 +19,63 @@
 #include "banned.h"
 
 static volatile sig_atomic_t shutdown_requested;
+
+/* What kill -USR2 reports: requests by status class since start. */
+static struct {
+	const char *prog;
+	time_t started;
+	volatile long requests, by_class[6]; /* index: status / 100 */
+} counters;
+
+static void add_text(char *buf, size_t *n, size_t cap, const char *s)
+{
+	while (*s && *n < cap)
+		buf[(*n)++] = *s++;
+}
+
+static void add_number(char *buf, size_t *n, size_t cap, long long v)
+{
+	char digits[24];
+	size_t k = 0;
+	if (v < 0)
+		v = 0;
+	do {
+		digits[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && k < sizeof(digits));
+	while (k && *n < cap)
+		buf[(*n)++] = digits[--k];
+}
+
+/* SIGUSR2: log the counters now. Only async-signal-safe calls (no stdio, no malloc). */
+static void on_usr2(int sig)
+{
+	static const char *const names[] = { " s1xx=", " s2xx=", " s3xx=", " s4xx=", " s5xx=" };
+	char buf[320];
+	size_t n = 0;
+	int saved = errno;
+	(void)sig;
+	add_text(buf, &n, sizeof(buf), "epoch=");
+	add_number(buf, &n, sizeof(buf), (long long)time(NULL));
+	add_text(buf, &n, sizeof(buf), " prog=");
+	add_text(buf, &n, sizeof(buf), counters.prog ? counters.prog : "kinglet");
+	add_text(buf, &n, sizeof(buf), " pid=");
+	add_number(buf, &n, sizeof(buf), (long long)getpid());
+	add_text(buf, &n, sizeof(buf), " level=info counters=1 uptime_s=");
+	add_number(buf, &n, sizeof(buf), (long long)(time(NULL) - counters.started));
+	add_text(buf, &n, sizeof(buf), " requests=");
+	add_number(buf, &n, sizeof(buf), counters.requests);
+	for (int i = 1; i <= 5; i++) {
+		add_text(buf, &n, sizeof(buf), names[i - 1]);
+		add_number(buf, &n, sizeof(buf), counters.by_class[i]);
+	}
+	add_text(buf, &n, sizeof(buf), " db_connects=");
+	add_number(buf, &n, sizeof(buf), (long long)db_connects());
+	add_text(buf, &n, sizeof(buf), "\n");
+	if (write(log_fd(), buf, n) < 0)
+		errno = saved;
+	errno = saved;
+}
 
 static void on_shutdown(int sig)
 {
@@ -33,6 +93,10 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_usr2;
+	sa.sa_flags = SA_RESTART; /* a report must not interrupt the request in flight */
+	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -70,11 +134,32 @@ static void access_log(struct http_request *req, struct http_response *resp)
 	log_add_value(&line, req->method, strlen(req->method));
 	strbuf_addstr(&line, " path=");
 	log_add_value(&line, req->path.buf, req->path.len);
-	strbuf_addf(&line, " status=%d us=%lld", resp->status, us);
+	if (req->route)
+		strbuf_addf(&line, " route=%s%s", conf.http_base_path, req->route->pattern);
+	if (req->user_id)
+		strbuf_addf(&line, " user=%lld", req->user_id);
+	strbuf_addf(&line, " status=%d us=%lld bytes=%zu", resp->status, us, resp->body_bytes);
 	if (resp->is_error)
 		strbuf_addf(&line, " code=%s", err_info(resp->err)->code);
 	log_fields(line.buf, line.len);
 	strbuf_release(&line);
+}
+
+/*
+ * OPTIONS on a known path: 204 with Allow (and, from an allowed origin, the CORS preflight
+ * headers http_send adds); an unknown path stays 404.
+ */
+static int preflight(struct http_request *req, struct http_response *resp,
+		     const struct route *routes, size_t nroutes)
+{
+	int status = router_match(routes, nroutes, req, resp);
+	if (status != 405)
+		return status;
+	/* router_match answered 405 with the Allow header we want: keep it, drop the error. */
+	resp->is_error = false;
+	resp->no_body = true;
+	resp->preflight = true;
+	return 204;
 }
 
 static void handle(struct http_io *io, const struct route *routes, size_t nroutes,
@@ -99,6 +184,10 @@ static void handle(struct http_io *io, const struct route *routes, size_t nroute
 		if (!resp->rl.allowed)
 			status = resp_rate_limited(resp);
 	}
+	if (!status && !strcmp(req.method, "OPTIONS")) {
+		status = preflight(&req, resp, routes, nroutes);
+		goto send;
+	}
 	if (status || (status = http_read_body(&req, resp, (size_t)conf.http_max_body_bytes)) ||
 	    (status = router_match(routes, nroutes, &req, resp)))
 		goto send;
@@ -114,6 +203,8 @@ send:
 	db_rollback();
 	http_send(&req, resp);
 	access_log(&req, resp);
+	counters.requests++;
+	counters.by_class[status / 100 <= 5 ? status / 100 : 5]++;
 	http_request_release(&req);
 }
 
@@ -139,6 +230,8 @@ int app_main(int argc, char **argv, const char *name, const struct route *routes
 	}
 	strbuf_release(&err);
 	log_open(conf.log_file, name);
+	counters.prog = name;
+	counters.started = time(NULL);
 	install_signals();
 	http_response_init(&resp);
 	ratelimit_init();

@@ -152,6 +152,7 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
 			return unauthorized(resp, ERR_INVALID_SESSION,
 					    "user_name and user_id do not match the session");
 	}
+	req->user_id = a->user_id;
 	if (conf.ratelimit_enabled) {
 		char key[40];
 		snprintf(key, sizeof(key), "user:%lld", a->user_id);

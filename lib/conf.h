@@ -59,6 +59,8 @@
 	INT("ratelimit.post.burst", rl_post_burst, 10, 1, 1000000)                                 \
 	INT("ratelimit.post.per_minute", rl_post_per_minute, 60, 1, 60000000)                      \
 	STR("http.trusted_proxies", http_trusted_proxies, "")                                      \
+	STR("http.cors_origins", http_cors_origins, "")                                            \
+	INT("db.slow_query_ms", db_slow_query_ms, 500, 0, 3600000)                                 \
 	CHOICE("mail.mode", mail_mode, "spool", "spool|sendmail")                                  \
 	STR("mail.spool_dir", mail_spool_dir, "var/mail")                                          \
 	STR("mail.sendmail_command", mail_sendmail_command, "/usr/sbin/sendmail -t -i")            \

@@ -40,6 +40,7 @@ static struct db_stmt *cache;
 static bool in_tx;
 static unsigned long long last_affected, last_insert_id;
 static char last_error[256];
+static unsigned long connects;
 
 static int classify(unsigned err)
 {
@@ -106,6 +107,7 @@ int db_connect(void)
 		return DB_UNAVAILABLE;
 	}
 	conn = m;
+	connects++;
 	return DB_OK;
 }
 
@@ -258,7 +260,22 @@ static int bind_params(struct db_stmt *st, const struct db_arg *args, size_t nar
 	return DB_OK;
 }
 
+static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs);
+
+/* Statements slower than db.slow_query_ms are logged (the text, never the arguments). */
 int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	int rc = run(out, sql, args, nargs);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	long long ms = (b.tv_sec - a.tv_sec) * 1000LL + (b.tv_nsec - a.tv_nsec) / 1000000;
+	if (conf.db_slow_query_ms && ms >= conf.db_slow_query_ms)
+		log_warn("slow query: %lld ms: %.200s", ms, sql);
+	return rc;
+}
+
+static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
 {
 	struct db_stmt *st = lookup(sql);
 	int rc = DB_UNAVAILABLE;
@@ -380,6 +397,11 @@ const char *db_str(const struct db_stmt *st, unsigned i, size_t *len)
 	if (len)
 		*len = c->len;
 	return c->buf;
+}
+
+unsigned long db_connects(void)
+{
+	return connects;
 }
 
 unsigned long long db_affected_rows(void)

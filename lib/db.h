@@ -79,6 +79,9 @@ int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
 
+/* Connections made since the process started (a count that grows means reconnects). */
+unsigned long db_connects(void);
+
 /* SELECT 1 with the round-trip time in microseconds; 0 or a negative enum db_rc. */
 int db_ping(long long *usec);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "body.h"
+#include "conf.h"
 #include "db.h"
 #include "random.h"
 #include "utf8.h"
@@ -531,6 +532,44 @@ static void write_out(struct http_request *req, const char *buf, size_t len)
 	}
 }
 
+/* Whether origin is one of http.cors_origins (exact, space or comma separated). */
+static bool cors_allowed(const char *origin)
+{
+	size_t len = strlen(origin);
+	const char *p = conf.http_cors_origins;
+	while (*p) {
+		size_t n = strcspn(p, " ,");
+		if (n && n == len && !memcmp(p, origin, len))
+			return true;
+		p += n;
+		p += strspn(p, " ,");
+	}
+	return false;
+}
+
+/*
+ * CORS for the configured origins only: the origin is echoed, never "*", and no cookies are
+ * involved (credentials travel in headers), so Access-Control-Allow-Credentials is not sent.
+ */
+static void add_cors(const struct http_request *req, const struct http_response *resp,
+		     struct strbuf *out)
+{
+	const char *origin = http_env(req, "HTTP_ORIGIN");
+	if (!origin || !*origin || strpbrk(origin, "\r\n") || !cors_allowed(origin))
+		return;
+	strbuf_addf(out, "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n", origin);
+	if (resp->preflight)
+		strbuf_addstr(
+			out, "Access-Control-Allow-Methods: GET, HEAD, POST, PUT, PATCH, DELETE\r\n"
+			     "Access-Control-Allow-Headers: Authorization, Content-Type, "
+			     "X-Api-Key, Idempotency-Key, If-None-Match, X-Request-ID\r\n"
+			     "Access-Control-Max-Age: 600\r\n");
+	else
+		strbuf_addstr(out, "Access-Control-Expose-Headers: X-Request-ID, Location, ETag, "
+				   "Link, Retry-After, Idempotent-Replayed, X-RateLimit-Limit, "
+				   "X-RateLimit-Remaining, X-RateLimit-Reset\r\n");
+}
+
 void http_send(struct http_request *req, struct http_response *resp)
 {
 	struct json_object *env = json_object_new_object();
@@ -595,12 +634,15 @@ void http_send(struct http_request *req, struct http_response *resp)
 			    "Content-Length: %zu\r\n",
 			    body_len + (raw ? 0 : 1));
 	strbuf_add(out, resp->headers.buf, resp->headers.len);
+	add_cors(req, resp, out);
 	strbuf_addstr(out, "\r\n");
+	size_t head_len = out->len;
 	if (!resp->no_body && !req->is_head) {
 		strbuf_add(out, body, body_len);
 		if (!raw)
 			strbuf_addch(out, '\n');
 	}
+	resp->body_bytes = out->len - head_len;
 	write_out(req, out->buf, out->len);
 	json_object_put(env);
 }

@@ -60,6 +60,7 @@ struct http_request {
 		*body; /* the body's JSON object (reference owned), NULL without a body */
 	bool body_is_form; /* body came from form fields without a json field: all strings */
 	const struct route *route;
+	long long user_id; /* the authenticated caller (auth_require), 0 when none */
 	struct route_param params[HTTP_MAX_ROUTE_PARAMS];
 	size_t nparams;
 };
@@ -75,6 +76,8 @@ struct http_response {
 	bool no_body; /* 304: headers only */
 	bool cacheable; /* omit Cache-Control: no-store */
 	struct rl_result rl; /* the rate limit, for X-RateLimit-* (when rl.checked) */
+	bool preflight; /* an OPTIONS answer: CORS preflight headers for allowed origins */
+	size_t body_bytes; /* what http_send wrote as the body (for the log) */
 	/*
 	 * A JSON body sent as it is instead of the envelope (the OpenAPI document), unless the
 	 * response is an error. Borrowed: it must stay valid until http_send(). NULL: the envelope.

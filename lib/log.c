@@ -13,16 +13,16 @@
 
 #include "banned.h"
 
-static int log_fd = 2;
+static int log_fd_ = 2;
 static char log_prog[32] = "kinglet";
 
 int log_open(const char *path, const char *prog)
 {
 	snprintf(log_prog, sizeof(log_prog), "%s", prog ? prog : "kinglet");
 	if (!path || !*path) {
-		if (log_fd > 2)
-			close(log_fd);
-		log_fd = 2;
+		if (log_fd_ > 2)
+			close(log_fd_);
+		log_fd_ = 2;
 		return 0;
 	}
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -30,9 +30,9 @@ int log_open(const char *path, const char *prog)
 		log_error("cannot open log file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (log_fd > 2)
-		close(log_fd);
-	log_fd = fd;
+	if (log_fd_ > 2)
+		close(log_fd_);
+	log_fd_ = fd;
 	return 0;
 }
 
@@ -53,7 +53,7 @@ static void write_line(struct strbuf *sb)
 	const char *p = sb->buf;
 	size_t left = sb->len;
 	while (left) {
-		ssize_t n = write(log_fd, p, left);
+		ssize_t n = write(log_fd_, p, left);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -124,4 +124,9 @@ void log_fields(const char *fields, size_t len)
 	strbuf_add(&line, fields, len);
 	write_line(&line);
 	strbuf_release(&line);
+}
+
+int log_fd(void)
+{
+	return log_fd_;
 }

@@ -22,6 +22,9 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void log_fields(const char *fields, size_t len);
 
+/* The log's file descriptor, for writers that cannot use the functions above (signal handlers). */
+int log_fd(void);
+
 /* Append value to sb as a logfmt value: bare when safe, otherwise quoted with escapes. */
 void log_add_value(struct strbuf *sb, const char *value, size_t len);
 

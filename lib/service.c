@@ -42,11 +42,30 @@ int service_time(struct http_request *req, struct http_response *resp)
 	return 200;
 }
 
+/* ?verbose=1, for operators: the database's round trip and the schema's migration version. */
+static int health_details(struct json_object *o, long long usec)
+{
+	static const char sql[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+	struct db_stmt *st;
+	int rc = db_run(&st, sql, DB_NOARGS);
+	if (rc)
+		return rc;
+	if ((rc = db_next(st)) == 1)
+		json_object_object_add(o, "migration_version",
+				       json_object_new_int64(db_int(st, 0)));
+	db_done(st);
+	json_object_object_add(o, "database_latency_us", json_object_new_int64(usec));
+	json_object_object_add(o, "version", json_object_new_string(KINGLET_VERSION));
+	return rc < 0 ? rc : 0;
+}
+
 int service_health(struct http_request *req, struct http_response *resp)
 {
+	const struct http_param *verbose = http_param_get(&req->query, "verbose");
 	long long usec = 0;
-	(void)req;
 	int rc = db_ping(&usec);
+	if (rc == DB_OK && verbose && strcmp(verbose->value, "0"))
+		rc = health_details(resp_data(resp), usec);
 	if (rc != DB_OK) {
 		json_object_object_add(resp_data(resp), "health", json_object_new_string("down"));
 		return resp_error(resp, ERR_DATABASE_UNAVAILABLE, "the database does not answer");

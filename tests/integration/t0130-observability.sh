@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Observability and CORS (issue 6): the access log line, /health?verbose=1, slow-query logging,
+# kill -USR2 counters, CORS for configured origins only, OPTIONS preflight.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+test_web_start db.slow_query_ms=300 http.cors_origins="https://app.example, https://other.example"
+ALICE=$(make_user alice)
+LOG=$WEB_LOG/kinglet.log
+
+test_expect "the access line has request id, route pattern, user id, status, duration and bytes" '
+	api GET /api/v1/users/alice -H "Authorization: Bearer $ALICE" -H "X-Request-ID: obs-1"
+	assert_status 200
+	id=$(jq -r .user_id "$KT_TMP/body")
+	line=$(grep " rid=obs-1 " "$LOG")
+	echo "$line"
+	[[ $line == *" route=/api/v1/users/{name} "* ]]
+	[[ $line == *" path=/api/v1/users/alice "* ]]
+	[[ $line == *" user=$id "* ]]
+	[[ $line == *" status=200 "* ]]
+	[[ $line =~ \ us=[0-9]+\  ]]
+	[[ $line == *" bytes=$(header Content-Length)"* ]]
+'
+
+test_expect "/health?verbose=1 reports the database round trip and the migration version" '
+	api GET "/api/v1/health?verbose=1"
+	assert_status 200
+	assert_json .health up
+	latest=$(ls "$KINGLET_ROOT/sql" | sed -n "s/^0*\([0-9][0-9]*\)_.*/\1/p" | sort -n | tail -n 1)
+	assert_json .migration_version "$latest"
+	assert_jq ".database_latency_us | type == \"number\" and . >= 0"
+	api GET /api/v1/health
+	assert_jq "has(\"migration_version\") | not"
+'
+
+test_expect "a statement slower than db.slow_query_ms is logged, without its arguments" '
+	db_root "$KT_DB" -e "LOCK TABLES schema_migrations WRITE; SELECT SLEEP(1.2); UNLOCK TABLES" >/dev/null &
+	sleep 0.3
+	api GET "/api/v1/health?verbose=1"
+	wait
+	assert_status 200
+	grep "slow query" "$LOG" | grep -q "schema_migrations"
+'
+
+test_expect "kill -USR2 makes every program process log its counters at once" '
+	before=$(grep -c "counters=1" "$LOG" || true)
+	pids=$(web_program_pids)
+	kill -USR2 $pids
+	sleep 0.5
+	after=$(grep -c "counters=1" "$LOG")
+	[ "$after" -eq $((before + $(echo $pids | wc -w))) ]
+	grep "counters=1" "$LOG" | grep "prog=users" | grep -q " requests=[1-9]"
+	api GET /api/v1/time
+	assert_status 200
+'
+
+test_expect "CORS: an allowed origin is echoed (never *), another origin gets no CORS headers" '
+	api GET /api/v1/time -H "Origin: https://other.example"
+	assert_header Access-Control-Allow-Origin https://other.example
+	assert_header Vary Origin
+	assert_jq "true"
+	[[ $(header Access-Control-Expose-Headers) == *X-Request-ID* ]]
+	api GET /api/v1/time -H "Origin: https://evil.example"
+	assert_status 200
+	assert_no_header Access-Control-Allow-Origin
+'
+
+test_expect "OPTIONS on a known path is a 204 preflight with Allow; on an unknown path 404" '
+	api OPTIONS /api/v1/messages -H "Origin: https://app.example" -H "Access-Control-Request-Method: POST"
+	assert_status 204
+	assert_header Allow "GET, HEAD, POST"
+	assert_header Access-Control-Allow-Origin https://app.example
+	[[ $(header Access-Control-Allow-Headers) == *Authorization* ]]
+	assert_body_empty
+	api OPTIONS /api/v1/nope
+	assert_error 404 not_found
+'
+
+test_done
