@@ -133,11 +133,10 @@ static void add_cursor(struct json_object *o, const char *name, bool present, lo
 /* Trim the fetched rows to the page, put backward reads in list order, add the metadata. */
 static void answer(const struct page *p, const struct http_request *req, struct http_response *resp,
 		   const char *path, const char *name, struct json_object *items,
-		   const long long *keys)
+		   const long long *keys, bool more_next)
 {
 	size_t fetched = json_object_array_length(items);
-	bool more = fetched > (size_t)p->per_page; /* more rows in the direction we read */
-	size_t n = more ? (size_t)p->per_page : fetched;
+	size_t n = fetched > (size_t)p->per_page ? (size_t)p->per_page : fetched;
 	struct json_object *list = json_object_new_array_ext((int)n);
 	long long first = 0, last = 0;
 
@@ -152,14 +151,16 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 	}
 	json_object_put(items);
 
-	/* more_next: items after the page in list order; more_prev: items before it. */
-	bool more_next = p->backward ? n > 0 : more;
-	bool more_prev = p->backward ? more : (p->page > 1 || p->before || p->after);
-	long long next_cursor = n ? last : 0;
-	/* Where to resume the other way: the newest (or oldest) seen, else the cursor given. */
-	long long prev_cursor = n ? first : (p->newest_first ? p->after : p->before);
-	if (!n && p->backward)
-		prev_cursor = p->bound;
+	/*
+	 * The "prev" cursor is always a number, so that a client can come back (poll the
+	 * stream for newer messages) from any page: the first key of the page, or on an empty
+	 * page the place where the client stood. Page numbers have a prev page from page 2.
+	 */
+	long long resume = p->newest_first
+				   ? (p->after ? p->after : (p->before ? p->before - 1 : 0))
+				   : (p->before ? p->before : (p->after ? p->after + 1 : 0));
+	long long prev_cursor = n ? first : resume;
+	bool more_prev = p->page ? p->page > 1 : true;
 
 	struct json_object *o = resp_data(resp);
 	json_object_object_add(o, name, list);
@@ -168,9 +169,8 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 	json_object_object_add(pg, "per_page", json_object_new_int64(p->per_page));
 	if (p->page)
 		json_object_object_add(pg, "page", json_object_new_int64(p->page));
-	add_cursor(pg, p->newest_first ? "next_before" : "next_after", more_next && n, next_cursor);
-	add_cursor(pg, p->newest_first ? "prev_after" : "prev_before",
-		   p->newest_first || prev_cursor, prev_cursor);
+	add_cursor(pg, p->newest_first ? "next_before" : "next_after", more_next && n, last);
+	add_cursor(pg, p->newest_first ? "prev_after" : "prev_before", true, prev_cursor);
 	json_object_object_add(o, "pagination", pg);
 
 	long long per_page_given =
@@ -184,17 +184,33 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 		if (p->page)
 			add_link(&link, req, path, "page", p->page + 1, per_page_given, "next");
 		else
-			add_link(&link, req, path, next_param, next_cursor, per_page_given, "next");
+			add_link(&link, req, path, next_param, n ? last : p->bound, per_page_given,
+				 "next");
 	}
 	if (more_prev) {
 		if (p->page)
 			add_link(&link, req, path, "page", p->page - 1, per_page_given, "prev");
-		else if (prev_cursor)
+		else
 			add_link(&link, req, path, prev_param, prev_cursor, per_page_given, "prev");
 	}
 	if (link.len)
 		resp_header(resp, "Link", "%s", link.buf);
 	strbuf_release(&link);
+}
+
+/* Whether the statement finds any row past bound: one row, no offset. 1, 0 or a db rc. */
+static int probe(const char *sql, struct db_arg *args, size_t nargs, long long bound)
+{
+	struct db_stmt *st;
+	args[nargs - 3] = DB_INT(bound);
+	args[nargs - 2] = DB_INT(1);
+	args[nargs - 1] = DB_INT(0);
+	int rc = db_run(&st, sql, args, nargs);
+	if (rc)
+		return rc;
+	rc = db_next(st);
+	db_done(st);
+	return rc;
 }
 
 int page_list(struct http_request *req, struct http_response *resp, const struct page *p,
@@ -219,12 +235,22 @@ int page_list(struct http_request *req, struct http_response *resp, const struct
 		}
 		db_done(st);
 	}
+	/*
+	 * More in list order: the extra row tells when reading forward; reading backward (the
+	 * cursor against list order), a one-row probe from the page's far edge (keys[0], the row
+	 * read first) or from the cursor on an empty page.
+	 */
+	bool more_next = n > (size_t)p->per_page;
+	if (rc >= 0 && p->backward) {
+		rc = probe(forward_sql, args, nargs, n ? keys[0] : p->bound);
+		more_next = rc == 1;
+	}
 	if (rc < 0) {
 		json_object_put(items);
 		free(keys);
 		return resp_db_error(resp, rc);
 	}
-	answer(p, req, resp, path, name, items, keys);
+	answer(p, req, resp, path, name, items, keys, more_next);
 	free(keys);
 	return 200;
 }
