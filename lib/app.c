@@ -170,6 +170,12 @@ static void handle(struct http_io *io, const struct route *routes, size_t nroute
 
 	http_request_init(&req, io);
 	http_response_reset(resp);
+#ifdef KINGLET_FAULTS
+	/* Test builds only: "X-Kinglet-Fault: db=N" fails the N-th database call of this request.
+	 */
+	const char *fault = http_env(&req, "HTTP_X_KINGLET_FAULT");
+	db_fault_arm(fault && !strncmp(fault, "db=", 3) ? atol(fault + 3) : 0);
+#endif
 	status = http_parse_head(&req, resp, conf.http_base_path);
 	/* An error page request answers its status whatever the path looked like. */
 	int server_status = server_error(&req, resp, status);
@@ -199,6 +205,10 @@ static void handle(struct http_io *io, const struct route *routes, size_t nroute
 	}
 send:
 	resp->status = status;
+#ifdef KINGLET_FAULTS
+	if (db_fault_fired())
+		resp_header(resp, "X-Kinglet-Fault-Hit", "1");
+#endif
 	/* A handler that left a transaction open loses it rather than leaking it to the next. */
 	db_rollback();
 	http_send(&req, resp);

@@ -275,11 +275,45 @@ int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, siz
 	return rc;
 }
 
+#ifdef KINGLET_FAULTS
+static long fault_at, fault_calls;
+
+void db_fault_arm(long n)
+{
+	fault_at = n;
+	fault_calls = 0;
+}
+
+/*
+ * The armed call fails: an odd N like a lost connection (the connection is dropped, so the
+ * reconnect path runs too), an even N like any other server error.
+ */
+static int injected_fault(const char *sql)
+{
+	if (!fault_at || ++fault_calls != fault_at)
+		return DB_OK;
+	log_warn("injected database fault at call %ld: %.80s", fault_calls, sql);
+	if (fault_at % 2) {
+		drop_connection();
+		return DB_UNAVAILABLE;
+	}
+	return DB_ERROR;
+}
+bool db_fault_fired(void)
+{
+	return fault_at && fault_calls >= fault_at;
+}
+#else
+#define injected_fault(sql) DB_OK
+#endif
+
 static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
 {
 	struct db_stmt *st = lookup(sql);
 	int rc = DB_UNAVAILABLE;
 	*out = NULL;
+	if ((rc = injected_fault(sql)))
+		return rc;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		/* Inside a transaction a lost connection lost the transaction: no silent retry. */
 		if (!conn && (in_tx || db_connect()))
@@ -430,6 +464,9 @@ bool db_duplicate_key(const char *key)
 
 static int simple_command(const char *sql)
 {
+	int rc = injected_fault(sql);
+	if (rc)
+		return rc;
 	if (mysql_real_query(conn, sql, (unsigned long)strlen(sql)))
 		return fail(mysql_errno(conn), mysql_error(conn), sql);
 	return DB_OK;

@@ -82,6 +82,16 @@ void db_rollback(void);
 /* Connections made since the process started (a count that grows means reconnects). */
 unsigned long db_connects(void);
 
+#ifdef KINGLET_FAULTS
+/*
+ * Test builds only (make faults): make the n-th database call from now fail (0: none). The
+ * programs arm it from a request header; see lib/app.c.
+ */
+void db_fault_arm(long n);
+/* Whether the armed fault has fired (the answer then carries X-Kinglet-Fault-Hit). */
+bool db_fault_fired(void);
+#endif
+
 /* SELECT 1 with the round-trip time in microseconds; 0 or a negative enum db_rc. */
 int db_ping(long long *usec);
 
