@@ -3,7 +3,7 @@
 # shellcheck disable=SC2034 # API_BODY and others are for the test files
 #
 #   . "$(dirname "$0")/lib.sh"
-#   test_web_start [key=value...]     fresh database kt_<file>, migrations, lighttpd on a free port
+#   test_web_start [key=value...]     fresh database kt_<file>, migrations, $SERVER on a free port
 #   test_expect "what a user sees" '
 #       api GET /api/v1/time
 #       assert_status 200
@@ -50,11 +50,12 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------- the server under test
 
 # Fresh database kt_<file> with the migrations, kinglet.conf with the given extra settings, and
-# lighttpd with the programs on the first free port from TEST_PORT up. Sets WEB_PORT, WEB_URL,
-# WEB_LOG (kinglet.log is there), WEB_MAIL, WEB_DIR (see scripts/stack-lib.sh).
+# the web server SERVER (lighttpd, apache or nginx; default lighttpd) with the programs on the
+# first free port from TEST_PORT up. Sets WEB_SERVER, WEB_PORT, WEB_URL, WEB_LOG (kinglet.log is
+# there), WEB_ACCESS_LOG, WEB_MAIL, WEB_DIR (see scripts/stack-lib.sh).
 test_web_start() {
-	local port=$TEST_PORT tries rc
-	web_init "$TEST_VAR/web/$KT_NAME" "$port"
+	local port=$TEST_PORT tries rc dir=$TEST_VAR/web/${SERVER:-lighttpd}/$KT_NAME
+	web_init "$dir" "$port"
 	web_check_built
 	# Logs and mail of an earlier run would be read as this run's.
 	rm -rf "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/run/ratelimit"
@@ -62,7 +63,7 @@ test_web_start() {
 	db_migrate "$KT_DB" >/dev/null
 	for ((tries = 0; tries < 50; tries++, port++)); do
 		port_in_use "$port" && continue
-		web_init "$TEST_VAR/web/$KT_NAME" "$port"
+		web_init "$dir" "$port"
 		# A cheap scrypt cost keeps logins fast, and no rate limits let files post in bulk; a
 		# file may override either (t0600-ratelimit.sh switches limits on).
 		web_write_app_conf "$KT_DB" scrypt.log2_n=10 scrypt.p=1 ratelimit.enabled=false "$@"
@@ -73,7 +74,7 @@ test_web_start() {
 		[ "$rc" -eq 2 ] || break
 	done
 	cat "$KT_TMP/web_start.err" >&2 2>/dev/null || true
-	stack_die "could not start lighttpd for $KT_NAME"
+	stack_die "could not start $WEB_SERVER for $KT_NAME"
 }
 
 # ---------------------------------------------------------------- requests
@@ -194,13 +195,24 @@ make_user() {
 }
 
 # ---------------------------------------------------------------- messages, replies, threads
-# Shared by the t03xx files (API.md §5). Failures go to stderr: these print results for $(...).
+# Shared by the t03xx files (API.md §5). post_message and reply print the new id for $(...) and
+# report a failure on stderr.
 
 # api_as TOKEN METHOD PATH [curl args...]: api with TOKEN as the Bearer token.
 api_as() {
 	local token=$1
 	shift
 	api "$@" -H "Authorization: Bearer $token"
+}
+
+# api_bg I METHOD PATH [curl args...]: one request for running in the background ("api_bg ... &",
+# then wait): the status goes to $KT_TMP/bg.I.status and the body to $KT_TMP/bg.I.json; API_* and
+# the files api uses are left alone.
+api_bg() {
+	local i=$1 method=$2 path=$3
+	shift 3
+	curl -sS --path-as-is --globoff --max-time 30 -X "$method" -o "$KT_TMP/bg.$i.json" -w '%{http_code}' \
+		"$@" "http://127.0.0.1:$WEB_PORT$path" >"$KT_TMP/bg.$i.status"
 }
 
 # text_json TEXT: {"message_text": TEXT} (any characters, quoted by jq).
@@ -228,6 +240,22 @@ kt_post_created() {
 	jq -r .message_id "$KT_TMP/body"
 }
 
+# remember_answer: keeps the last answer (status, Location, body) for assert_replay, which checks
+# that the last answer repeats it, with Idempotent-Replayed: true (an Idempotency-Key retry).
+remember_answer() {
+	jq -S . "$KT_TMP/body" >"$KT_TMP/remembered.json"
+	printf '%s %s\n' "$API_STATUS" "$(header Location || true)" >"$KT_TMP/remembered.head"
+}
+assert_replay() {
+	local got
+	got="$API_STATUS $(header Location || true)"
+	[ "$got" = "$(cat "$KT_TMP/remembered.head")" ] ||
+		kt_fail "expected status and Location $(cat "$KT_TMP/remembered.head"), got $got" || return 1
+	assert_header Idempotent-Replayed true || return 1
+	jq -S . "$KT_TMP/body" | cmp -s - "$KT_TMP/remembered.json" ||
+		kt_fail "the body is not the first answer's: $(cat "$KT_TMP/remembered.json")"
+}
+
 # list_ids [KEY]: the message_id of each item of the last list response (array KEY, default
 # messages), space-separated, in order ("" for an empty list).
 list_ids() {
@@ -239,6 +267,14 @@ assert_ids() {
 	local got
 	got=$(list_ids "${2:-messages}") || kt_fail "no list ${2:-messages} in the body" || return 1
 	[ "$got" = "$1" ] || kt_fail "expected ${2:-messages} ids '$1', got '$got'"
+}
+
+# assert_error_code STATUS CODE: a cheap assert_error (one jq) for loops over many bad requests;
+# check at least one of them with assert_error.
+assert_error_code() {
+	assert_status "$1" || return 1
+	assert_jq ".status == $1 and .code == \"$2\" and (.request_id | type == \"string\")" ||
+		kt_fail "expected an error $1 $2, got: $(head -c 300 "$KT_TMP/body")"
 }
 
 # assert_messages FILTER: FILTER selects one or more message objects of the body (".messages[]",
@@ -355,9 +391,21 @@ kt_show_response() {
 	echo "body: $(head -c 1000 "$KT_TMP/body" 2>/dev/null)"
 }
 
+# test_skip_on "SERVER..." REASON: the next test_expect does not run when the server under test is
+# one of SERVER; it reports "ok N - what # skip REASON". For what one server cannot do at all.
+kt_skip=''
+test_skip_on() {
+	[[ " $1 " != *" ${WEB_SERVER:-${SERVER:-lighttpd}} "* ]] || kt_skip="$2"
+}
+
 test_expect() {
 	local what=$1 body=$2 rc
 	kt_count=$((kt_count + 1))
+	if [ -n "$kt_skip" ]; then
+		echo "ok $kt_count - $what # skip ${WEB_SERVER:-}: $kt_skip"
+		kt_skip=''
+		return 0
+	fi
 	rm -f "$KT_TMP/request" "$KT_TMP/status" "$KT_TMP/headers" "$KT_TMP/body"
 	set +e
 	(
@@ -381,11 +429,11 @@ test_expect() {
 
 test_done() {
 	# Stopped programs flush what the sanitizers found (leaks are reported at exit) to stderr,
-	# which lighttpd keeps in programs-stderr.log: any report there fails the file.
+	# which the server keeps in WEB_PROGRAMS_STDERR: any report there fails the file.
 	if [ -n "${WEB_DIR:-}" ]; then
 		web_stop
 		test_expect "the programs ran clean: no crash or sanitizer report on their stderr" '
-			! grep -E "Sanitizer|runtime error:|SUMMARY:|Segmentation|Aborted" "$WEB_LOG/programs-stderr.log"
+			! grep -E "Sanitizer|runtime error:|SUMMARY:|Segmentation|Aborted" "$WEB_PROGRAMS_STDERR"
 		'
 	fi
 	echo "1..$kt_count"
