@@ -13,16 +13,18 @@ test_web_start ratelimit.enabled=true http.trusted_proxies=127.0.0.1 \
 	ratelimit.signup.burst=100 ratelimit.signup.per_minute=1000
 ALICE=$(make_user alice)
 
+# Remaining depends on how fast the bucket refills between two requests, so it is checked for
+# its range here; the exact counting is the concurrent test below, with a minute bucket that
+# does not refill during it.
 test_expect "every response carries X-RateLimit-Limit, -Remaining and -Reset" '
-	api GET /api/v1/time -H "X-Forwarded-For: 10.0.0.9"
-	assert_status 200
-	assert_header X-RateLimit-Limit 20
-	[ "$(header X-RateLimit-Remaining)" -eq 19 ]
-	[ "$(header X-RateLimit-Reset)" -ge 0 ]
-	api GET /api/v1/nope -H "X-Forwarded-For: 10.0.0.9"
-	assert_error 404 not_found
-	assert_header X-RateLimit-Limit 20
-	[ "$(header X-RateLimit-Remaining)" -eq 18 ]
+	for path in /api/v1/time /api/v1/nope; do
+		api GET "$path" -H "X-Forwarded-For: 10.0.0.9"
+		assert_common
+		assert_header X-RateLimit-Limit 20
+		remaining=$(header X-RateLimit-Remaining)
+		[ "$remaining" -ge 0 ] && [ "$remaining" -le 19 ]
+		[ "$(header X-RateLimit-Reset)" -ge 0 ] && [ "$(header X-RateLimit-Reset)" -le 2 ]
+	done
 '
 
 test_expect "30 concurrent logins from one address: exactly 10 pass, 20 get 429 with Retry-After" '
