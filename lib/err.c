@@ -5,7 +5,7 @@
 
 #include "banned.h"
 
-#define ERR_ROW(name, st, cd, msg) { .status = st, .code = cd, .user_message = msg },
+#define ERR_ROW(name, st, cd, msg) { .status = (st), .code = (cd), .user_message = (msg) },
 static const struct err_info table[ERR__COUNT] = { ERR_TABLE(ERR_ROW) };
 #undef ERR_ROW
 

@@ -74,8 +74,9 @@ int sessions_login(struct http_request *req, struct http_response *resp)
 		identifier = body_string(req, resp, fields[i], false, 1, 254, NULL);
 	const char *password =
 		body_string(req, resp, "password", true, 1, PASSWORD_MAX_CHARS, NULL);
-	if (!identifier && !body_has(req, "email") && !body_has(req, "user_name") &&
-	    !body_has(req, "auth_data"))
+	/* Present but null, or of the wrong type, is as good as missing: never a NULL identifier.
+	 */
+	if (!identifier && !resp->invalid_params)
 		resp_invalid_param(resp, "user_name", "missing",
 				   "Give email, user_name or auth_data.");
 	if ((ret = resp_validation_result(resp)))

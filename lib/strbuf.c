@@ -131,7 +131,9 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 		abort();
 	if ((size_t)n >= sb->alloc - sb->len) {
 		strbuf_grow(sb, (size_t)n);
-		n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, ap);
+		va_copy(cp, ap);
+		n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, cp);
+		va_end(cp);
 	}
 	strbuf_setlen(sb, sb->len + (size_t)n);
 }

@@ -465,7 +465,7 @@ int users_update(struct http_request *req, struct http_response *resp)
 	const char *email = valid_email(req, resp, false);
 	const char *desc =
 		body_string(req, resp, "desc_markup", false, 0, DESC_MAX_CHARS, &desc_len);
-	if (!body_has(req, "email") && !body_has(req, "desc_markup"))
+	if (!email && !desc && !resp->invalid_params)
 		resp_invalid_param(resp, "email", "missing", "Give email and/or desc_markup.");
 	if ((ret = resp_validation_result(resp)))
 		return ret;
@@ -547,7 +547,7 @@ int users_password_forgot(struct http_request *req, struct http_response *resp)
 	body_allow_only(req, resp, fields);
 	const char *n = body_string(req, resp, "user_name", false, 1, USER_NAME_MAX, NULL);
 	const char *e = body_string(req, resp, "email", false, 1, EMAIL_MAX, NULL);
-	if (!body_has(req, "user_name") && !body_has(req, "email"))
+	if (!n && !e && !resp->invalid_params)
 		resp_invalid_param(resp, "user_name", "missing", "Give user_name and/or email.");
 	if ((ret = resp_validation_result(resp)))
 		return ret;

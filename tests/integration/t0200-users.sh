@@ -40,6 +40,19 @@ test_expect "sign-up validates every field and names each bad one" '
 	assert_json ".invalid_params[0].reason" reserved
 '
 
+test_expect "null or mistyped identifiers are a 422, never a crash (login, forgotten password)" '
+	for body in "{\"email\":null,\"password\":\"x\"}" "{\"user_name\":7,\"password\":\"x\"}" "{\"password\":\"x\"}"; do
+		api_json POST /api/v1/users/login "$body"
+		assert_error 422 validation_failed
+	done
+	for body in "{\"user_name\":null}" "{\"email\":null}" "{}"; do
+		api_json POST /api/v1/users/password "$body"
+		assert_error 422 validation_failed
+	done
+	api GET /api/v1/health
+	assert_status 200
+'
+
 test_expect "user names and e-mail addresses are unique case-insensitively (409)" '
 	api_json POST /api/v1/users "{\"user_name\":\"ALICE\",\"email\":\"other@example.com\",\"password\":\"whatever-123\"}"
 	assert_error 409 user_name_taken
