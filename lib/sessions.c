@@ -81,6 +81,8 @@ int sessions_login(struct http_request *req, struct http_response *resp)
 				   "Give email, user_name or auth_data.");
 	if ((ret = resp_validation_result(resp)))
 		return ret;
+	if (!identifier) /* recorded as missing above; this keeps the analyser sure of it */
+		return resp_error(resp, ERR_VALIDATION, "give email, user_name or auth_data");
 	if ((ret = users_login_blocked(req, resp, identifier)))
 		return ret;
 	if ((rc = find_account(identifier, &row, &found))) {

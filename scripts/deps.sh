@@ -2,9 +2,20 @@
 # Installs the Debian packages Kinglet builds, runs and tests with; a quick no-op when all are there.
 set -euo pipefail
 
-# One list; later issues append to it (apache2 libapache2-mod-fcgid ...).
+# One list; later issues append to it. The web servers: lighttpd (make run), Apache with mod_fcgid
+# and nginx with spawn-fcgi (make test runs the integration tests through each of them).
 PACKAGES=(build-essential pkg-config libfcgi-dev libjson-c-dev libmariadb-dev libscrypt-dev
-	mariadb-server mariadb-client lighttpd libcmocka-dev curl jq clang-format cppcheck shellcheck)
+	mariadb-server mariadb-client lighttpd apache2 libapache2-mod-fcgid nginx spawn-fcgi multiwatch
+	libcmocka-dev curl jq clang-format clang-tidy cppcheck shellcheck)
+# The OpenAPI checks and the /scalar page test (make test): Node.js and npm (make installs the npm
+# packages into build/node; their pins run on Debian 12's Node.js 18 and on newer ones) and a headless
+# browser. A list of its own because it is large: chromium is about 414 MB installed.
+DOC_PACKAGES=(nodejs chromium)
+PACKAGES+=("${DOC_PACKAGES[@]}")
+# The fuzz targets (make fuzz, and make test's fuzz tier): clang, and compiler-rt for libFuzzer
+# and the sanitizers (libclang_rt.fuzzer-x86_64.a; clang only recommends it).
+FUZZ_PACKAGES=(clang libclang-rt-dev)
+PACKAGES+=("${FUZZ_PACKAGES[@]}")
 POLICY=/usr/sbin/policy-rc.d
 
 missing_packages() {
@@ -16,6 +27,8 @@ missing_packages() {
 	for p in "${PACKAGES[@]}"; do
 		grep -qx -- "$p" <<<"$installed" || printf '%s\n' "$p"
 	done
+	# Debian's nodejs comes without npm (NodeSource's has it built in).
+	command -v npm >/dev/null || printf 'npm\n'
 }
 
 have_package_lists() {
@@ -75,7 +88,7 @@ main() {
 	# this run installed (never the Debian init scripts' stop: it kills every mariadbd).
 	if [ -d /run/systemd/system ]; then
 		local pkg_unit
-		for pkg_unit in mariadb-server:mariadb lighttpd:lighttpd; do
+		for pkg_unit in mariadb-server:mariadb lighttpd:lighttpd apache2:apache2 nginx:nginx; do
 			case " $missing " in
 			*" ${pkg_unit%%:*} "*) systemctl disable --now "${pkg_unit#*:}" >/dev/null 2>&1 || true ;;
 			esac
