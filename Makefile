@@ -1,6 +1,8 @@
 # Kinglet: build, private dev stack, tests. See README.md.
-#   make run | start | stop   private MariaDB + lighttpd under $(VAR) on 127.0.0.1:$(PORT)
-#   make test                 unit tests + integration tests through real servers
+#   make run | start | stop   private MariaDB + $(SERVER) (lighttpd, apache, nginx) under $(VAR) on 127.0.0.1:$(PORT)
+#   make test                 unit tests + integration tests through lighttpd and Apache mod_fcgid
+#   make test-nginx           the integration tests through nginx + spawn-fcgi
+#   make install | uninstall  under $(DESTDIR)$(PREFIX) (default /usr/local) and $(DESTDIR)/etc/kinglet
 #   make check | asan         -Werror + lint + format check | tests under ASan/UBSan
 
 VAR    ?= var
@@ -10,6 +12,16 @@ SERVER ?= lighttpd
 BUILD  ?= build
 TEST_VAR  ?= var/test
 TEST_PORT ?= 18080
+# The web servers make test runs the integration tests through (make test-nginx: nginx).
+TEST_SERVERS ?= lighttpd,apache
+# make install: programs, SQL and server configurations under $(DESTDIR)$(PREFIX), the example
+# configuration under $(DESTDIR)/etc/kinglet.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+KINGLET_LIB   = $(PREFIX)/lib/kinglet
+KINGLET_SHARE = $(PREFIX)/share/kinglet
+SERVER_CONFS  = conf/apache-kinglet.conf conf/apache-kinglet-fcgid.conf conf/nginx-kinglet.conf \
+                conf/kinglet-fcgi@.service
 
 CC      ?= cc
 PKGS     = fcgi json-c libmariadb
@@ -29,10 +41,18 @@ BINS      = $(PROGRAMS:%=$(BUILD)/cgi-bin/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRC:%.c=$(BUILD)/%)
 
-export VAR PORT SET SERVER BUILD TEST_VAR TEST_PORT
+# npm packages of openapi/package.json (the OpenAPI validator, Scalar's bundle for /scalar, the
+# browser driver): installed from the npm registry once, again only when the pins change. Shared
+# by every $(BUILD), so make check and make asan do not install them again.
+NODE_DIR  ?= build/node
+NODE_STAMP = $(NODE_DIR)/.installed
+SCALAR_JS  = $(NODE_DIR)/node_modules/@scalar/api-reference/dist/browser/standalone.js
+SCALAR     = $(BUILD)/scalar/index.html $(BUILD)/scalar/scalar.js
+
+export VAR PORT SET SERVER BUILD TEST_VAR TEST_PORT TEST_SERVERS NODE_DIR
 
 .PHONY: all deps run start stop status test unit integration check lint format format-check asan clean \
-	faults
+	node scalar test-nginx install uninstall faults
 all: $(BINS)
 
 deps:
@@ -52,11 +72,27 @@ $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB_A)
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+$(NODE_STAMP): openapi/package.json
+	@mkdir -p $(NODE_DIR)
+	cp openapi/package.json $(NODE_DIR)/package.json
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+node: $(NODE_STAMP)
+
+# /scalar: the API reference page lighttpd serves from $(BUILD)/scalar.
+$(BUILD)/scalar/index.html: openapi/scalar.html
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/scalar/scalar.js: $(NODE_STAMP)
+	@mkdir -p $(dir $@)
+	cp $(SCALAR_JS) $@
+scalar: $(SCALAR)
+
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all scalar
 	@scripts/stack.sh run
 start: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all scalar
 	@scripts/stack.sh start
 stop:
 	@scripts/stack.sh stop
@@ -64,7 +100,7 @@ status:
 	@scripts/stack.sh status
 
 test: deps
-	@$(MAKE) --no-print-directory all unit-bins faults
+	@$(MAKE) --no-print-directory all unit-bins scalar faults
 	@tests/run
 
 # The programs again with -DKINGLET_FAULTS (tests/integration/t0800-faults.sh): a request header
@@ -77,8 +113,32 @@ faults:
 unit-bins: $(UNIT_BINS)
 unit: unit-bins
 	@tests/run --unit-only
-integration: all
+integration: all scalar
 	@tests/run --integration-only
+test-nginx: deps
+	@$(MAKE) --no-print-directory all scalar
+	@tests/run --integration-only --server nginx
+
+# The server configurations name $(PREFIX) where they say /usr/local; lighttpd's is made from
+# conf/lighttpd.conf.in. The static JSON error pages (Apache's answer to requests it cannot read)
+# come from the table in scripts/stack-lib.sh.
+install: all
+	install -d $(DESTDIR)$(KINGLET_LIB)/cgi-bin $(DESTDIR)$(KINGLET_SHARE)/sql \
+	  $(DESTDIR)$(KINGLET_SHARE)/conf $(DESTDIR)/etc/kinglet
+	install -m 755 $(BINS) $(DESTDIR)$(KINGLET_LIB)/cgi-bin/
+	install -m 644 sql/*.sql $(DESTDIR)$(KINGLET_SHARE)/sql/
+	install -m 755 scripts/migrate.sh $(DESTDIR)$(KINGLET_SHARE)/sql/migrate.sh
+	install -m 644 conf/kinglet.conf.example $(DESTDIR)/etc/kinglet/kinglet.conf.example
+	for f in $(SERVER_CONFS); do \
+	  sed 's|/usr/local/|$(PREFIX)/|g' $$f >$(DESTDIR)$(KINGLET_SHARE)/conf/$${f##*/} && \
+	  chmod 644 $(DESTDIR)$(KINGLET_SHARE)/conf/$${f##*/} || exit 1; \
+	done
+	scripts/lighttpd-kinglet.sh $(PREFIX) >$(DESTDIR)$(KINGLET_SHARE)/conf/lighttpd-kinglet.conf
+	bash -c '. scripts/stack-lib.sh && web_write_error_pages "$$1"' - $(DESTDIR)$(KINGLET_SHARE)/errors
+uninstall:
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(KINGLET_LIB)/cgi-bin/%) $(DESTDIR)/etc/kinglet/kinglet.conf.example
+	rm -rf $(DESTDIR)$(KINGLET_SHARE)
+	-rmdir $(DESTDIR)$(KINGLET_LIB)/cgi-bin $(DESTDIR)$(KINGLET_LIB) $(DESTDIR)/etc/kinglet 2>/dev/null
 
 lint:
 	@scripts/lint.sh
@@ -97,7 +157,40 @@ asan: deps
 	  EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' \
 	  EXTRA_LDFLAGS='-fsanitize=address,undefined' TEST_VAR=var/test-asan test
 
+# make bench: throughput and latency against the ceiling programs (bench/README.md); not part of
+# make test. BENCH_SECONDS, BENCH_10M=1 and the rest: see bench/run --help.
+BENCH_BINS = $(BUILD)/bench/ceiling_static $(BUILD)/bench/ceiling_db $(BUILD)/bench/scrypt_rate
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@bench/run
+.PHONY: bench
+
+# Fuzzing: the libFuzzer targets tests/fuzz/fuzz_*.c, built with clang (ASan + UBSan) into
+# $(FUZZ_BUILD). make test replays each one's corpus (tests/fuzz/corpus/NAME/) and mutates for a
+# few seconds; make fuzz runs each for FUZZ_SECONDS, keeping what it finds in $(FUZZ_BUILD)/corpus.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_BINS     = $(patsubst %.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+export FUZZ_BUILD
+.PHONY: fuzz fuzz-bins clean-fuzz
+test: fuzz-bins
+fuzz-bins: deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	  EXTRA_CFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
+	  EXTRA_LDFLAGS='-fsanitize=fuzzer,address,undefined' $(FUZZ_BINS)
+.SECONDARY: $(FUZZ_BINS:=.o)
+$(FUZZ_BUILD)/tests/fuzz/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+fuzz: fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run --fuzz-only
+clean: clean-fuzz
+clean-fuzz:
+	rm -rf $(FUZZ_BUILD)
+-include $(FUZZ_BINS:=.d)
+
 clean:
 	rm -rf build build-check build-asan
 
--include $(LIB_OBJ:.o=.d) $(BINS:=.d) $(UNIT_BINS:=.d)
+-include $(LIB_OBJ:.o=.d) $(BINS:=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d)

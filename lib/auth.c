@@ -57,59 +57,21 @@ static int unauthorized(struct http_response *resp, enum err_code e, const char 
 	return resp_error(resp, e, "%s", why);
 }
 
-static int lookup(struct http_response *resp, const char *token, size_t len, struct auth *a)
-{
-	static const char sql[] =
-		"SELECT t.token_id, t.user_id, t.kind, t.scope, u.user_name, "
-		"TIMESTAMPDIFF(SECOND, t.last_used_at, NOW()) "
-		"FROM tokens t JOIN users u ON u.user_id = t.user_id "
-		"WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.user_status = 'active' "
-		"AND (t.expires_at IS NULL OR t.expires_at > NOW()) "
-		"AND (t.kind = 'personal' OR t.last_used_at > NOW() - INTERVAL ? DAY)";
-	static const char touch[] = "UPDATE tokens SET last_used_at = NOW() WHERE token_id = ?";
-	uint8_t hash[SHA256_LEN];
-	struct db_stmt *st;
-	long long idle = 0;
-
-	token_hash(token, len, hash);
-	int rc = db_run(&st, sql,
-			DB_ARGS(DB_STRN((const char *)hash, sizeof(hash)),
-				DB_INT(conf.auth_session_idle_days)));
-	if (rc)
-		return resp_db_error(resp, rc);
-	rc = db_next(st);
-	if (rc == 1) {
-		a->token_id = db_int(st, 0);
-		a->user_id = db_int(st, 1);
-		a->is_session = !strcmp(db_str(st, 2, NULL), "session");
-		a->can_write = !strcmp(db_str(st, 3, NULL), "write");
-		snprintf(a->user_name, sizeof(a->user_name), "%s", db_str(st, 4, NULL));
-		idle = db_int(st, 5);
-	}
-	db_done(st);
-	if (rc < 0)
-		return resp_db_error(resp, rc);
-	if (rc == 0)
-		return unauthorized(resp, ERR_INVALID_SESSION, "unknown, expired or revoked token");
-	if (idle >= TOUCH_AFTER_SECONDS && (rc = db_exec(touch, DB_ARGS(DB_INT(a->token_id)))))
-		return resp_db_error(resp, rc);
-	return 0;
-}
-
-int auth_require(struct http_request *req, struct http_response *resp, enum auth_need need,
-		 struct auth *a)
+int auth_begin(struct http_request *req, struct http_response *resp, enum auth_need need,
+	       struct auth_pending *ap)
 {
 	struct presented p = { NULL, 0, false };
 	const char *header = http_env(req, "HTTP_AUTHORIZATION");
 	const char *api_key = http_env(req, "HTTP_X_API_KEY");
-	const char *t_name, *t_id, *t_session;
+	const char *t_session;
 	int st;
 
-	memset(a, 0, sizeof(*a));
+	memset(ap, 0, sizeof(*ap));
+	ap->need = need;
 	if (!header || !*header)
 		header = http_env(req, "REDIRECT_HTTP_AUTHORIZATION"); /* Apache rewrite rules */
-	if ((st = triple_field(req, resp, "user_name", &t_name)) ||
-	    (st = triple_field(req, resp, "user_id", &t_id)) ||
+	if ((st = triple_field(req, resp, "user_name", &ap->t_name)) ||
+	    (st = triple_field(req, resp, "user_id", &ap->t_id)) ||
 	    (st = triple_field(req, resp, "session_id", &t_session)))
 		return st;
 
@@ -122,10 +84,12 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
 			tok++;
 		present(&p, tok, strlen(tok));
 	}
-	if (api_key && *api_key)
+	if (api_key && *api_key) {
 		present(&p, api_key, strlen(api_key));
-	if (t_name || t_id || t_session) {
-		if (!t_name || !t_id || !t_session)
+		ap->api_key = true;
+	}
+	if (ap->t_name || ap->t_id || t_session) {
+		if (!ap->t_name || !ap->t_id || !t_session)
 			return unauthorized(resp, ERR_INVALID_SESSION,
 					    "user_name, user_id and session_id go together");
 		present(&p, t_session, strlen(t_session));
@@ -137,17 +101,51 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
 				    "the credentials name different tokens");
 	if (!token_well_formed(p.token, p.len))
 		return unauthorized(resp, ERR_INVALID_SESSION, "malformed token");
-	if ((st = lookup(resp, p.token, p.len, a)))
-		return st;
-	if (api_key && *api_key && a->is_session)
+	token_hash(p.token, p.len, ap->hash);
+	return 0;
+}
+
+int auth_end(struct http_request *req, struct http_response *resp, const struct auth_pending *ap,
+	     const struct db_stmt *st, unsigned first, struct auth *a)
+{
+	static const char sql[] = "SELECT " AUTH_COLUMNS " FROM " AUTH_FROM;
+	static const char touch[] = "UPDATE tokens SET last_used_at = NOW() WHERE token_id = ?";
+	struct db_stmt *own = NULL;
+	long long idle;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (!st) {
+		if ((rc = db_run(&own, sql, DB_ARGS(AUTH_ARGS(ap)))))
+			return resp_db_error(resp, rc);
+		if ((rc = db_next(own)) != 1) {
+			db_done(own);
+			if (rc < 0)
+				return resp_db_error(resp, rc);
+			return unauthorized(resp, ERR_INVALID_SESSION,
+					    "unknown, expired or revoked token");
+		}
+		st = own;
+		first = 0;
+	}
+	a->token_id = db_int(st, first);
+	a->user_id = db_int(st, first + 1);
+	a->is_session = !strcmp(db_str(st, first + 2, NULL), "session");
+	a->can_write = !strcmp(db_str(st, first + 3, NULL), "write");
+	snprintf(a->user_name, sizeof(a->user_name), "%s", db_str(st, first + 4, NULL));
+	idle = db_int(st, first + 5);
+	db_done(own);
+	if (idle >= TOUCH_AFTER_SECONDS && (rc = db_exec(touch, DB_ARGS(DB_INT(a->token_id)))))
+		return resp_db_error(resp, rc);
+	if (ap->api_key && a->is_session)
 		return unauthorized(resp, ERR_INVALID_SESSION,
 				    "X-Api-Key takes a personal access token, not a session");
-	if (t_name) {
+	if (ap->t_name) {
 		char id[24];
 		snprintf(id, sizeof(id), "%lld", a->user_id);
-		bool same_id = token_equal(id, strlen(id), t_id, strlen(t_id));
-		bool same_name =
-			strlen(t_name) == strlen(a->user_name) && !strcasecmp(t_name, a->user_name);
+		bool same_id = token_equal(id, strlen(id), ap->t_id, strlen(ap->t_id));
+		bool same_name = strlen(ap->t_name) == strlen(a->user_name) &&
+				 !strcasecmp(ap->t_name, a->user_name);
 		if (!same_id || !same_name)
 			return unauthorized(resp, ERR_INVALID_SESSION,
 					    "user_name and user_id do not match the session");
@@ -160,13 +158,24 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
 		if (!resp->rl.allowed)
 			return resp_rate_limited(resp);
 	}
-	if (need == AUTH_WRITE && !a->can_write)
+	if (ap->need == AUTH_WRITE && !a->can_write)
 		return resp_error(resp, ERR_INSUFFICIENT_SCOPE, "this token has the read scope");
-	if (need == AUTH_SESSION && !a->is_session)
+	if (ap->need == AUTH_SESSION && !a->is_session)
 		return resp_error_user(resp, ERR_FORBIDDEN,
 				       "Log in to manage tokens: a token cannot do this.",
 				       "this route needs a session from login");
 	return 0;
+}
+
+int auth_require(struct http_request *req, struct http_response *resp, enum auth_need need,
+		 struct auth *a)
+{
+	struct auth_pending ap;
+	int st;
+	memset(a, 0, sizeof(*a));
+	if ((st = auth_begin(req, resp, need, &ap)))
+		return st;
+	return auth_end(req, resp, &ap, NULL, 0, a);
 }
 
 /* Whether addr (len bytes) is one of the http.trusted_proxies (space or comma separated). */

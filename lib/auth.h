@@ -3,8 +3,12 @@
 #define KINGLET_AUTH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "conf.h"
+#include "db.h"
 #include "http.h"
+#include "sha256.h"
 #include "strbuf.h"
 #include "validate.h"
 
@@ -31,6 +35,39 @@ struct auth {
  */
 int auth_require(struct http_request *req, struct http_response *resp, enum auth_need need,
 		 struct auth *a);
+
+/*
+ * auth_require in two halves, so that a handler's own statement can authenticate too (one round
+ * trip to the database instead of two). auth_begin reads the credentials and answers what needs
+ * no database (401 for missing, malformed or mismatched credentials, 400). The statement then
+ * starts its FROM with AUTH_FROM (tokens t, their users tu), binds AUTH_ARGS before its own
+ * arguments, and selects the AUTH_NCOLS columns AUTH_COLUMNS somewhere; a row means the token is
+ * valid. auth_end finishes with that row's columns from first (st NULL when the statement read no
+ * row: it then looks the token up alone) and answers like auth_require.
+ */
+struct auth_pending {
+	enum auth_need need;
+	uint8_t hash[SHA256_LEN]; /* of the token presented */
+	bool api_key; /* presented as X-Api-Key: must be a personal access token */
+	const char *t_name, *t_id; /* the triple's user_name and user_id, or NULL */
+};
+
+#define AUTH_FROM                                                                                  \
+	"tokens t JOIN users tu ON tu.user_id = t.user_id AND t.token_hash = ? AND "               \
+	"t.revoked_at IS NULL AND tu.user_status = 'active' AND "                                  \
+	"(t.expires_at IS NULL OR t.expires_at > NOW()) AND "                                      \
+	"(t.kind = 'personal' OR t.last_used_at > NOW() - INTERVAL ? DAY)"
+#define AUTH_ARGS(ap)                                                                              \
+	DB_STRN((const char *)(ap)->hash, SHA256_LEN), DB_INT(conf.auth_session_idle_days)
+#define AUTH_COLUMNS                                                                               \
+	"t.token_id, t.user_id, t.kind, t.scope, tu.user_name, "                                   \
+	"TIMESTAMPDIFF(SECOND, t.last_used_at, NOW())"
+#define AUTH_NCOLS 6
+
+int auth_begin(struct http_request *req, struct http_response *resp, enum auth_need need,
+	       struct auth_pending *ap);
+int auth_end(struct http_request *req, struct http_response *resp, const struct auth_pending *ap,
+	     const struct db_stmt *st, unsigned first, struct auth *a);
 
 /*
  * The client's address, for per-address limits: REMOTE_ADDR, or, when that is one of

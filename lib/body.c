@@ -37,6 +37,34 @@ static bool strings_valid(struct json_object *o)
 }
 
 /*
+ * Containers nested in o, o included. json-c's max_depth bounds the values inside containers,
+ * so an empty container can sit one level below it ({"a":{}} at 33): count them again.
+ */
+static int nesting(struct json_object *o)
+{
+	int deepest = 0, d;
+	switch (json_object_get_type(o)) {
+	case json_type_object: {
+		json_object_object_foreach (o, key, val) {
+			(void)key;
+			if ((d = nesting(val)) > deepest)
+				deepest = d;
+		}
+		return deepest + 1;
+	}
+	case json_type_array: {
+		size_t n = json_object_array_length(o);
+		for (size_t i = 0; i < n; i++)
+			if ((d = nesting(json_object_array_get_idx(o, i))) > deepest)
+				deepest = d;
+		return deepest + 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+/*
  * json-c cuts an object key at an escaped NUL ("a\u0000b" becomes "a"), where no check after
  * parsing can see it: look for the escape in the text, which json-c has found well-formed.
  */
@@ -79,7 +107,7 @@ int body_parse_json(const char *text, size_t len, struct json_object **out,
 		ret = resp_error(resp, ERR_INVALID_ENCODING, "the JSON body is not valid UTF-8");
 		goto out;
 	}
-	if (jerr == json_tokener_error_depth) {
+	if (jerr == json_tokener_error_depth || (obj && nesting(obj) > BODY_MAX_DEPTH)) {
 		ret = resp_error(resp, ERR_INVALID_JSON, "JSON nested deeper than %d levels",
 				 BODY_MAX_DEPTH);
 		goto out;

@@ -226,6 +226,20 @@ static void set_request_id(struct http_request *req)
 			 (long)req->started.tv_nsec);
 }
 
+/*
+ * The methods of RFC 9110 (and PATCH): a route may not allow one (405), any other is 501. lighttpd
+ * answers 501 itself; Apache and nginx pass any method token on, so the programs decide.
+ */
+static bool method_known(const char *method)
+{
+	static const char *const known[] = { "GET",    "HEAD",	  "POST",  "PUT",    "PATCH",
+					     "DELETE", "OPTIONS", "TRACE", "CONNECT" };
+	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
+		if (!strcmp(method, known[i]))
+			return true;
+	return false;
+}
+
 int http_parse_head(struct http_request *req, struct http_response *resp, const char *base)
 {
 	const char *uri = http_env(req, "REQUEST_URI");
@@ -241,6 +255,11 @@ int http_parse_head(struct http_request *req, struct http_response *resp, const 
 	const char *q = strchr(uri, '?');
 	size_t path_len = q ? (size_t)(q - uri) : strlen(uri);
 	strbuf_add(&req->path, uri, path_len);
+	if (!method_known(req->method)) {
+		ret = resp_error(resp, ERR_NOT_IMPLEMENTED, "the method %.32s is not implemented",
+				 req->method);
+		goto out;
+	}
 
 	size_t base_len = strlen(base);
 	const char *p = req->path.buf, *end = p + req->path.len;
@@ -439,6 +458,8 @@ static int verror(struct http_response *resp, enum err_code e, const char *user_
 		strbuf_vaddf(&resp->system_message, system_fmt, ap);
 	else
 		strbuf_addstr(&resp->system_message, info->code);
+	/* It may quote what was sent, cut at a byte count ("%.40s"): the answer must be UTF-8. */
+	utf8_scrub(resp->system_message.buf, resp->system_message.len);
 	return info->status;
 }
 
@@ -469,6 +490,7 @@ void resp_invalid_param(struct http_response *resp, const char *name, const char
 	va_start(ap, fmt);
 	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
+	utf8_scrub(msg.buf, msg.len);
 	if (!resp->invalid_params)
 		resp->invalid_params = json_object_new_array();
 	struct json_object *o = json_object_new_object();

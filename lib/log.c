@@ -15,10 +15,12 @@
 
 static int log_fd_ = 2;
 static char log_prog[32] = "kinglet";
+static int log_pid; /* getpid() is a system call: ask once (the programs do not fork) */
 
 int log_open(const char *path, const char *prog)
 {
 	snprintf(log_prog, sizeof(log_prog), "%s", prog ? prog : "kinglet");
+	log_pid = (int)getpid();
 	if (!path || !*path) {
 		if (log_fd_ > 2)
 			close(log_fd_);
@@ -44,7 +46,7 @@ static void add_prefix(struct strbuf *sb, const char *level)
 	gmtime_r(&tv.tv_sec, &tm);
 	strbuf_addf(sb, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ prog=%s pid=%d level=%s ",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    (int)(tv.tv_usec / 1000), log_prog, (int)getpid(), level);
+		    (int)(tv.tv_usec / 1000), log_prog, log_pid ? log_pid : (int)getpid(), level);
 }
 
 static void write_line(struct strbuf *sb)

@@ -18,6 +18,7 @@
 #define MESSAGE_COLUMNS                                                                            \
 	"m.message_id, m.parent_id, m.message_markup, m.message_html, m.message_status, "          \
 	"m.author_id, u.user_name, m.reply_count, m.recipient_names, UNIX_TIMESTAMP(m.created_at)"
+#define MESSAGE_NCOLS 10
 /* FORCE INDEX: a small users table invites a join buffer, which loses the list's index order. */
 #define MESSAGE_FROM "messages m JOIN users u FORCE INDEX (PRIMARY) ON u.user_id = m.author_id"
 

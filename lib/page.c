@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "conf.h"
 
 #include "banned.h"
@@ -213,27 +214,43 @@ static int probe(const char *sql, struct db_arg *args, size_t nargs, long long b
 	return rc;
 }
 
-int page_list(struct http_request *req, struct http_response *resp, const struct page *p,
-	      const char *forward_sql, const char *backward_sql, struct db_arg *args, size_t nargs,
-	      page_row_fn row, long long viewer, const char *path, const char *name)
+/* page_list, and page_list_auth when ap is given (viewer is then the token's user). */
+static int list(struct http_request *req, struct http_response *resp, const struct page *p,
+		const char *forward_sql, const char *backward_sql, struct db_arg *args,
+		size_t nargs, page_row_fn row, long long viewer, const struct auth_pending *ap,
+		unsigned auth_col, struct auth *a, const char *path, const char *name)
 {
 	struct db_stmt *st;
 	long long *keys = xcalloc((size_t)p->limit, sizeof(*keys));
 	struct json_object *items = json_object_new_array();
 	size_t n = 0;
-	int rc;
+	int rc, status = 0;
 
 	args[nargs - 3] = DB_INT(p->bound);
 	args[nargs - 2] = DB_INT(p->limit);
 	args[nargs - 1] = DB_INT(p->offset);
 	if (!(rc = db_run(&st, p->backward ? backward_sql : forward_sql, args, nargs))) {
 		while ((rc = db_next(st)) == 1 && n < (size_t)p->limit) {
-			struct json_object *o = json_object_new_object();
+			struct json_object *o;
+			/* The first row proves the token (every row carries its columns). */
+			if (ap && !n && (status = auth_end(req, resp, ap, st, auth_col, a)))
+				break;
+			if (ap && !n)
+				viewer = a->user_id;
+			o = json_object_new_object();
 			keys[n++] = db_int(st, 0);
 			row(o, st, viewer);
 			json_object_array_add(items, o);
 		}
 		db_done(st);
+	}
+	/* No row at all: an empty page, or a token that is not valid. */
+	if (ap && !n && rc >= 0 && !status)
+		status = auth_end(req, resp, ap, NULL, 0, a);
+	if (status) {
+		json_object_put(items);
+		free(keys);
+		return status;
 	}
 	/*
 	 * More in list order: the extra row tells when reading forward; reading backward (the
@@ -253,4 +270,21 @@ int page_list(struct http_request *req, struct http_response *resp, const struct
 	answer(p, req, resp, path, name, items, keys, more_next);
 	free(keys);
 	return 200;
+}
+
+int page_list(struct http_request *req, struct http_response *resp, const struct page *p,
+	      const char *forward_sql, const char *backward_sql, struct db_arg *args, size_t nargs,
+	      page_row_fn row, long long viewer, const char *path, const char *name)
+{
+	return list(req, resp, p, forward_sql, backward_sql, args, nargs, row, viewer, NULL, 0,
+		    NULL, path, name);
+}
+
+int page_list_auth(struct http_request *req, struct http_response *resp, const struct page *p,
+		   const char *forward_sql, const char *backward_sql, struct db_arg *args,
+		   size_t nargs, page_row_fn row, const struct auth_pending *ap, unsigned auth_col,
+		   struct auth *a, const char *path, const char *name)
+{
+	return list(req, resp, p, forward_sql, backward_sql, args, nargs, row, 0, ap, auth_col, a,
+		    path, name);
 }

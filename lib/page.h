@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "auth.h"
 #include "db.h"
 #include "http.h"
 
@@ -50,5 +51,16 @@ typedef void (*page_row_fn)(struct json_object *o, const struct db_stmt *st, lon
 int page_list(struct http_request *req, struct http_response *resp, const struct page *p,
 	      const char *forward_sql, const char *backward_sql, struct db_arg *args, size_t nargs,
 	      page_row_fn row, long long viewer, const char *path, const char *name);
+
+/*
+ * page_list with the caller's authentication in the list statements themselves (see auth_begin
+ * in auth.h): one round trip for both. The statements bind AUTH_ARGS first and select
+ * AUTH_COLUMNS from column auth_col on; the viewer is the token's user (*a). Answers auth_end's
+ * errors too (when no row comes back, the token is looked up alone).
+ */
+int page_list_auth(struct http_request *req, struct http_response *resp, const struct page *p,
+		   const char *forward_sql, const char *backward_sql, struct db_arg *args,
+		   size_t nargs, page_row_fn row, const struct auth_pending *ap, unsigned auth_col,
+		   struct auth *a, const char *path, const char *name);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/random.h>
 
 #include "banned.h"
@@ -26,9 +27,17 @@ int random_bytes(void *buf, size_t len)
 
 int random_uuid(char out[37])
 {
+	/* Request ids are made for every request: one getrandom(2) per 256 of them, not per id. */
+	static uint8_t pool[4096];
+	static size_t left;
 	uint8_t b[16];
-	if (random_bytes(b, sizeof(b)) < 0)
-		return -1;
+	if (left < sizeof(b)) {
+		if (random_bytes(pool, sizeof(pool)) < 0)
+			return -1;
+		left = sizeof(pool);
+	}
+	memcpy(b, pool + sizeof(pool) - left, sizeof(b));
+	left -= sizeof(b);
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",

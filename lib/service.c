@@ -75,7 +75,7 @@ int service_health(struct http_request *req, struct http_response *resp)
 }
 
 /* The OpenAPI document is a few tens of KiB; anything near this is not it. */
-#define OPENAPI_MAX_BYTES (4 * 1024 * 1024)
+#define OPENAPI_MAX_BYTES ((size_t)4 * 1024 * 1024)
 #define OPENAPI_MAX_DEPTH 128
 
 /*
@@ -96,7 +96,8 @@ static int openapi_read(const char *path, struct strbuf *doc)
 		size_t n = fread(doc->buf + doc->len, 1, doc->alloc - doc->len - 1, f);
 		strbuf_setlen(doc, doc->len + n);
 		if (doc->len > OPENAPI_MAX_BYTES) {
-			log_error("openapi.file %s: larger than %d bytes", path, OPENAPI_MAX_BYTES);
+			log_error("openapi.file %s: larger than %zu bytes", path,
+				  OPENAPI_MAX_BYTES);
 			goto out;
 		}
 		if (n == 0)

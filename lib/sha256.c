@@ -23,7 +23,7 @@ static const uint32_t K[64] = {
 static void compress(uint32_t h[8], const uint8_t b[64])
 {
 	uint32_t w[64], a, bb, c, d, e, f, g, hh;
-	for (int i = 0; i < 16; i++)
+	for (size_t i = 0; i < 16; i++)
 		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 |
 		       (uint32_t)b[4 * i + 2] << 8 | (uint32_t)b[4 * i + 3];
 	for (int i = 16; i < 64; i++) {
@@ -70,17 +70,15 @@ void sha256_update(struct sha256 *c, const void *data, size_t len)
 
 void sha256_final(struct sha256 *c, uint8_t out[SHA256_LEN])
 {
+	static const uint8_t pad[64] = { 0x80 };
 	uint64_t bits = c->total * 8;
-	uint8_t pad = 0x80;
-	sha256_update(c, &pad, 1);
-	pad = 0;
-	while (c->used != 56)
-		sha256_update(c, &pad, 1);
+	/* 0x80, then zeros up to 56 bytes into a block (in one call: it runs for every digest). */
+	sha256_update(c, pad, c->used < 56 ? 56 - c->used : 120 - c->used);
 	uint8_t len[8];
 	for (int i = 0; i < 8; i++)
 		len[i] = (uint8_t)(bits >> (56 - 8 * i));
 	sha256_update(c, len, 8);
-	for (int i = 0; i < 8; i++) {
+	for (size_t i = 0; i < 8; i++) {
 		out[4 * i] = (uint8_t)(c->h[i] >> 24);
 		out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
 		out[4 * i + 2] = (uint8_t)(c->h[i] >> 8);

@@ -17,19 +17,22 @@
 
 /*
  * The activity key (thread_members.last_message_id) orders and pages the list; STRAIGHT_JOIN
- * keeps the caller's range of it first (see messages.c).
+ * keeps the caller's token and then their range of it first (see messages.c); the token
+ * (AUTH_FROM) authenticates in the same statement.
  */
 #define THREADS_SQL(cmp, order)                                                                    \
 	"SELECT STRAIGHT_JOIN tm.last_message_id, m.message_id, m.message_markup, "                \
 	"m.message_status, "                                                                       \
 	"au.user_name, m.reply_count, m.recipient_names, UNIX_TIMESTAMP(m.created_at), "           \
 	"UNIX_TIMESTAMP(COALESCE(m.last_message_at, m.created_at)), "                              \
-	"COALESCE(lu.user_name, au.user_name), m.last_message_id "                                 \
-	"FROM thread_members tm JOIN messages m ON m.message_id = tm.thread_id "                   \
+	"COALESCE(lu.user_name, au.user_name), m.last_message_id, " AUTH_COLUMNS                   \
+	" FROM " AUTH_FROM " JOIN thread_members tm ON tm.user_id = t.user_id "                    \
+	"JOIN messages m ON m.message_id = tm.thread_id "                                          \
 	"JOIN users au FORCE INDEX (PRIMARY) ON au.user_id = m.author_id "                         \
 	"LEFT JOIN users lu FORCE INDEX (PRIMARY) ON lu.user_id = m.last_author_id "               \
-	"WHERE tm.user_id = ? AND tm.last_message_id " cmp " ? "                                   \
+	"WHERE tm.last_message_id " cmp " ? "                                                      \
 	"ORDER BY tm.last_message_id " order " LIMIT ? OFFSET ?"
+#define THREADS_NCOLS 11
 
 static void thread_json(struct json_object *o, const struct db_stmt *st, long long viewer)
 {
@@ -59,14 +62,19 @@ int threads_list(struct http_request *req, struct http_response *resp)
 {
 	static const char forward[] = THREADS_SQL("<", "DESC");
 	static const char backward[] = THREADS_SQL(">", "ASC");
+	struct auth_pending ap;
 	struct page p;
 	struct auth a;
 	int ret;
 
-	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
-	    (ret = page_parse(req, resp, req->nparams ? req->params[0].num : 0, 20, true, &p)))
+	if ((ret = auth_begin(req, resp, AUTH_READ, &ap)))
 		return ret;
-	struct db_arg args[] = { DB_INT(a.user_id), DB_NULL, DB_NULL, DB_NULL };
-	return page_list(req, resp, &p, forward, backward, args, 4, thread_json, a.user_id,
-			 "/messages/threads", "threads");
+	if ((ret = page_parse(req, resp, req->nparams ? req->params[0].num : 0, 20, true, &p))) {
+		/* A token that is not valid answers first, as everywhere (it replaces the 400). */
+		int st = auth_end(req, resp, &ap, NULL, 0, &a);
+		return st ? st : ret;
+	}
+	struct db_arg args[] = { AUTH_ARGS(&ap), DB_NULL, DB_NULL, DB_NULL };
+	return page_list_auth(req, resp, &p, forward, backward, args, 5, thread_json, &ap,
+			      THREADS_NCOLS, &a, "/messages/threads", "threads");
 }

@@ -1,14 +1,46 @@
 /* timefmt.c: ISO-8601 and "N mins ago" time strings. */
 #include "timefmt.h"
 
+#include <string.h>
+
 #include "banned.h"
 
+/* Two digits of v (0-99) at p; the next position. */
+static char *two_digits(char *p, int v)
+{
+	*p++ = (char)('0' + v / 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/*
+ * Digits by hand for years 0-9999 (what printf would write): every message of a list has two
+ * times, and vsnprintf was a tenth of a stream page's instructions.
+ */
 void time_iso8601(struct strbuf *sb, time_t t)
 {
 	struct tm tm;
+	char b[20], *p = b;
 	gmtime_r(&t, &tm);
-	strbuf_addf(sb, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	int year = tm.tm_year + 1900;
+	if (year < 0 || year > 9999) {
+		strbuf_addf(sb, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, tm.tm_mon + 1, tm.tm_mday,
+			    tm.tm_hour, tm.tm_min, tm.tm_sec);
+		return;
+	}
+	p = two_digits(two_digits(p, year / 100), year % 100);
+	*p++ = '-';
+	p = two_digits(p, tm.tm_mon + 1);
+	*p++ = '-';
+	p = two_digits(p, tm.tm_mday);
+	*p++ = 'T';
+	p = two_digits(p, tm.tm_hour);
+	*p++ = ':';
+	p = two_digits(p, tm.tm_min);
+	*p++ = ':';
+	p = two_digits(p, tm.tm_sec);
+	*p++ = 'Z';
+	strbuf_add(sb, b, (size_t)(p - b));
 }
 
 void time_human(struct strbuf *sb, time_t then, time_t now)
@@ -26,8 +58,28 @@ void time_human(struct strbuf *sb, time_t then, time_t now)
 		strbuf_addf(sb, "%lld hr%s ago", h, h == 1 ? "" : "s");
 	} else {
 		struct tm tm;
+		char b[16], *p = b;
 		gmtime_r(&then, &tm);
-		strbuf_addf(sb, "%s %02d, %d", months[tm.tm_mon], tm.tm_mday, tm.tm_year + 1900);
+		int year = tm.tm_year + 1900;
+		if (year < 0 || year > 9999) {
+			strbuf_addf(sb, "%s %02d, %d", months[tm.tm_mon], tm.tm_mday, year);
+			return;
+		}
+		memcpy(p, months[tm.tm_mon], 3);
+		p += 3;
+		*p++ = ' ';
+		p = two_digits(p, tm.tm_mday);
+		*p++ = ',';
+		*p++ = ' ';
+		if (year >= 1000)
+			p = two_digits(p, year / 100);
+		else if (year >= 100)
+			*p++ = (char)('0' + year / 100);
+		if (year >= 10)
+			p = two_digits(p, year % 100);
+		else
+			*p++ = (char)('0' + year);
+		strbuf_add(sb, b, (size_t)(p - b));
 	}
 }
 

@@ -10,6 +10,12 @@
  * above U+10FFFF) and contains no NUL byte.
  */
 bool utf8_valid(const char *s, size_t len);
+/*
+ * Make s[0..len) valid UTF-8 without NUL in place: every byte that does not belong to a
+ * well-formed sequence becomes '?'. For text we answer with that may hold bytes from outside cut
+ * anywhere ("%.40s" of a path segment, a Content-Type as sent): JSON must be UTF-8.
+ */
+void utf8_scrub(char *s, size_t len);
 /* Number of code points in valid UTF-8 (counts lead bytes). */
 size_t utf8_length(const char *s, size_t len);
 

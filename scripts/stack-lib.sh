@@ -1,9 +1,9 @@
-# Shell functions for Kinglet's private stacks (MariaDB + lighttpd, all state in one directory); sourced by scripts/stack.sh and tests/integration/lib.sh.
+# Shell functions for Kinglet's private stacks (MariaDB + lighttpd, Apache or nginx, all state in one directory); sourced by scripts/stack.sh and tests/integration/lib.sh.
 # shellcheck shell=bash
 #
 # Two halves, so that tests can share one MariaDB between many web servers:
 #   db_init VAR          MariaDB under VAR: datadir VAR/mysql, socket VAR/run/mysqld.sock, ...
-#   web_init DIR PORT    lighttpd + the FastCGI programs under DIR on 127.0.0.1:PORT
+#   web_init DIR PORT [SERVER]  a web server + the FastCGI programs under DIR on 127.0.0.1:PORT
 # The dev stack (stack_* at the end) uses the same directory for both.
 # Functions return non-zero on failure (callers run under set -e); stack_die exits.
 
@@ -42,7 +42,7 @@ proc_matches() {
 	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
 	stat=${stat##*) }
 	[ "${stat%% *}" != Z ] || return 1
-	cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+	cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
 	for word in "$@"; do
 		[[ $cmdline == *"$word"* ]] || return 1
 	done
@@ -105,6 +105,10 @@ db_server_options() {
 		--innodb-flush-log-at-trx-commit=2
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
 		--default-time-zone=+00:00)
+	# KINGLET_DB_OPTIONS: more mariadbd options, later ones win (bench/run: buffer pool, durability).
+	local -a extra
+	read -r -a extra <<<"${KINGLET_DB_OPTIONS:-}"
+	DB_OPTIONS+=(${extra[@]+"${extra[@]}"})
 }
 
 # The password of the kinglet user, generated once per state directory.
@@ -182,33 +186,63 @@ db_provision() {
 
 db_migrate() { "$KINGLET_ROOT/scripts/migrate.sh" "$DB_SOCKET" "$1"; }
 
-# ---------------------------------------------------------------- lighttpd + FastCGI programs
+# ---------------------------------------------------------------- web server + FastCGI programs
+# One set of functions for the three servers; WEB_SERVER (SERVER, default lighttpd) picks the few
+# lines that differ: the template conf/$WEB_SERVER.conf.in, web_launch and web_graceful.
+#   lighttpd  starts the programs itself (fastcgi.server bin-path, max-procs)
+#   apache    Apache 2.4 + mod_fcgid, which starts the programs on demand (conf/apache-kinglet.conf)
+#   nginx     nginx; spawn-fcgi opens each program's socket in run/ and multiwatch keeps
+#             KINGLET_PROCS processes of it running (conf/nginx-kinglet.conf)
+
+WEB_SERVERS=(lighttpd apache nginx)
 
 web_init() {
 	WEB_DIR=$(stack_abspath "$1")
 	WEB_PORT=$2
+	WEB_SERVER=${3:-${SERVER:-lighttpd}}
+	[[ " ${WEB_SERVERS[*]} " == *" $WEB_SERVER "* ]] ||
+		stack_die "SERVER must be one of ${WEB_SERVERS[*]}, got: $WEB_SERVER"
 	WEB_BUILD=$(stack_abspath "$BUILD")
-	WEB_CONF=$WEB_DIR/lighttpd.conf
+	WEB_CONF=$WEB_DIR/$WEB_SERVER.conf
 	WEB_APP_CONF=$WEB_DIR/kinglet.conf
-	WEB_PIDFILE=$WEB_DIR/run/lighttpd.pid
+	WEB_PIDFILE=$WEB_DIR/run/$WEB_SERVER.pid
 	WEB_LOG=$WEB_DIR/log
 	WEB_MAIL=$WEB_DIR/mail
+	WEB_ACCESS_LOG=$WEB_LOG/$WEB_SERVER-access.log
+	WEB_ERROR_LOG=$WEB_LOG/$WEB_SERVER-error.log
+	# The programs' standard error (sanitizer reports, what they say before their log is open):
+	# mod_fcgid sends it to Apache's error log.
+	WEB_PROGRAMS_STDERR=$WEB_LOG/programs-stderr.log
+	[ "$WEB_SERVER" != apache ] || WEB_PROGRAMS_STDERR=$WEB_ERROR_LOG
 	WEB_URL=http://127.0.0.1:$WEB_PORT/api/v1/
+	# Apache refuses to serve as root, and nginx's workers must reach the programs' sockets:
+	# started by root, they and the programs run as www-data. lighttpd keeps its user.
+	WEB_USER=$(id -un) WEB_GROUP=$(id -gn)
+	if [ "$(id -u)" -eq 0 ] && [ "$WEB_SERVER" != lighttpd ]; then
+		WEB_USER=www-data WEB_GROUP=www-data
+	fi
 	stack_check_socket_path "$WEB_DIR/run/service.sock-99"
 }
 
-web_pid() { pidfile_pid "$WEB_PIDFILE" lighttpd "$WEB_CONF"; }
+web_pid() {
+	local binary=$WEB_SERVER
+	[ "$binary" != apache ] || binary=apache2
+	pidfile_pid "$WEB_PIDFILE" "$binary" "$WEB_CONF"
+}
 web_running() { web_pid >/dev/null; }
 
 # Pids of the FastCGI programs started for this directory (found by their KINGLET_CONF), also
-# orphans left by a lighttpd that was killed -9.
+# orphans left by a server that was killed -9, and those multiwatch runs for nginx.
+# web_program_pids multiwatch: the multiwatch processes instead.
 web_program_pids() {
-	local environ pid
+	local environ pid comm want=${1:-program}
 	grep -lzxF "KINGLET_CONF=$WEB_APP_CONF" /proc/[0-9]*/environ 2>/dev/null |
 		while IFS= read -r environ; do
 			pid=${environ#/proc/}
 			pid=${pid%/environ}
-			if proc_matches "$pid"; then printf '%s\n' "$pid"; fi
+			comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
+			[ "$comm" = multiwatch ] || comm=program
+			if [ "$comm" = "$want" ] && proc_matches "$pid"; then printf '%s\n' "$pid"; fi
 		done
 	return 0
 }
@@ -247,7 +281,8 @@ web_write_app_conf() {
 }
 
 # The static JSON pages lighttpd falls back to when the service program cannot answer an error
-# itself: "status|description|code|user message" (codes and messages as in lib/err.h).
+# itself, and Apache's answer to requests it could not read: "status|description|code|user
+# message" (codes and messages as in lib/err.h).
 WEB_ERROR_PAGES=(
 	"400|Bad Request|bad_request|The request could not be understood."
 	"403|Forbidden|forbidden|You are not allowed to do that."
@@ -267,31 +302,42 @@ WEB_ERROR_PAGES=(
 	"505|HTTP Version Not Supported|http_version_not_supported|This HTTP version is not supported."
 )
 
+# web_write_error_pages [DIR]: one file STATUS.html per page in DIR (default $WEB_DIR/errors).
 web_write_error_pages() {
-	local page status description code message
-	mkdir -p "$WEB_DIR/errors"
+	local dir=${1:-$WEB_DIR/errors} page status description code message
+	mkdir -p "$dir"
 	for page in "${WEB_ERROR_PAGES[@]}"; do
 		IFS='|' read -r status description code message <<<"$page"
 		jq -cn --argjson status "$status" --arg d "$description" --arg c "$code" --arg m "$message" \
 			'{status: $status, description: $d, code: $c, user_message: $m,
 			  system_message: "Answered by the web server: the application could not be reached.",
-			  request_id: null}' >"$WEB_DIR/errors/$status.html"
+			  request_id: null}' >"$dir/$status.html"
 	done
 }
 
+# $WEB_DIR/$WEB_SERVER.conf from conf/$WEB_SERVER.conf.in; for nginx also the copy of
+# conf/nginx-kinglet.conf with this stack's socket directory.
 web_write_conf() {
-	local value
-	for value in "$WEB_DIR" "$WEB_BUILD" "$WEB_APP_CONF"; do
-		[[ $value != *[\"\|\&\\]* ]] || stack_die "path not usable in lighttpd.conf: $value"
+	local value nginx_user=''
+	for value in "$WEB_DIR" "$WEB_BUILD" "$WEB_APP_CONF" "$KINGLET_ROOT"; do
+		[[ $value != *[\"\|\&\\\;[:space:]]* ]] || stack_die "path not usable in $WEB_SERVER.conf: $value"
 	done
 	[[ $KINGLET_PROCS =~ ^[1-9][0-9]?$ ]] || stack_die "KINGLET_PROCS must be 1-99, got: $KINGLET_PROCS"
+	[ "$WEB_USER" = "$(id -un)" ] || nginx_user="user $WEB_USER $WEB_GROUP;"
 	sed -e "s|@PORT@|$WEB_PORT|g" -e "s|@WEB_DIR@|$WEB_DIR|g" -e "s|@BUILD@|$WEB_BUILD|g" \
 		-e "s|@PROCS@|$KINGLET_PROCS|g" -e "s|@APP_CONF@|$WEB_APP_CONF|g" \
-		"$KINGLET_ROOT/conf/lighttpd.conf.in" >"$WEB_CONF.tmp"
+		-e "s|@ROOT@|$KINGLET_ROOT|g" -e "s|@USER@|$WEB_USER|g" -e "s|@GROUP@|$WEB_GROUP|g" \
+		-e "s|@NGINX_USER@|$nginx_user|g" \
+		"$KINGLET_ROOT/conf/$WEB_SERVER.conf.in" >"$WEB_CONF.tmp"
 	mv "$WEB_CONF.tmp" "$WEB_CONF"
+	if [ "$WEB_SERVER" = nginx ]; then
+		sed -e "s|unix:/run/kinglet/|unix:$WEB_DIR/run/|" "$KINGLET_ROOT/conf/nginx-kinglet.conf" \
+			>"$WEB_DIR/nginx-kinglet.conf"
+	fi
 }
 
-# The programs the lighttpd template runs, one name a line.
+# The programs the lighttpd template runs, one name a line (the other servers' configurations
+# route the same ones: tests/integration/t0010-install.sh compares them).
 web_programs() {
 	sed -n -e '/^[[:space:]]*#/d' -e 's|.*"bin-path" => "[^"]*/cgi-bin/\([a-z_]*\)".*|\1|p' \
 		"$KINGLET_ROOT/conf/lighttpd.conf.in"
@@ -307,13 +353,14 @@ web_check_built() {
 
 # lighttpd counts a program as started once it is forked: a program that exits at once (a bad
 # config key) leaves a server that answers 503. Wait until every process stays up and the
-# handshake answers. Arguments: lighttpd's error log and its line count before the start.
+# handshake answers. Arguments: the server's error log and its line count before the start.
+# (mod_fcgid starts programs on demand: for Apache only the handshake counts.)
 web_wait_ready() {
-	local errors=$1 lines=$2 want i steady=0
-	want=$(($(web_programs | wc -l) * KINGLET_PROCS))
+	local errors=$1 lines=$2 want=0 i steady=0
+	[ "$WEB_SERVER" = apache ] || want=$(($(web_programs | wc -l) * KINGLET_PROCS))
 	for ((i = 0; i < 50; i++)); do
 		! tail -n +"$((lines + 1))" "$errors" | grep -q 'child exited' || return 1
-		if [ "$(web_program_pids | wc -l)" -eq "$want" ]; then
+		if [ "$want" -eq 0 ] || [ "$(web_program_pids | wc -l)" -eq "$want" ]; then
 			steady=$((steady + 1))
 		else
 			steady=0
@@ -326,56 +373,148 @@ web_wait_ready() {
 	return 1
 }
 
-# Writes lighttpd.conf and the error pages, clears what a crash left, checks the programs are
-# built. Call web_write_app_conf first.
-web_prepare() {
-	web_check_built
-	mkdir -p "$WEB_DIR/run" "$WEB_LOG" "$WEB_DIR/tmp" "$WEB_MAIL"
-	web_write_conf
-	web_write_error_pages
-	if web_running; then
-		stack_say "restarting lighttpd of $WEB_DIR"
+# When the server and the programs run as another user (www-data, see web_init): the
+# configuration becomes readable by its group, what the programs write to (logs, mail, the
+# rate-limit file, tmp/) its own; then check that user reaches everything.
+web_grant_access() {
+	[ "$WEB_USER" != "$(id -un)" ] || return 0
+	chgrp "$WEB_GROUP" "$WEB_APP_CONF"
+	chmod 640 "$WEB_APP_CONF"
+	chown -R "$WEB_USER:$WEB_GROUP" "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/tmp"
+	local ratelimit
+	ratelimit=$(sed -n 's/^ratelimit\.file = //p' "$WEB_APP_CONF" | tail -n 1)
+	if [[ $ratelimit == "$WEB_DIR"/* ]]; then
+		touch "$ratelimit"
+		chown "$WEB_USER:$WEB_GROUP" "$ratelimit"
 	fi
-	web_stop
-	rm -f "$WEB_DIR"/run/*.sock-* "$WEB_PIDFILE"
+	local need="-x $WEB_BUILD/cgi-bin/service -a -r $WEB_APP_CONF -a -w $WEB_LOG -a -w $WEB_MAIL"
+	[ -z "${DB_SOCKET:-}" ] || [ ! -S "$DB_SOCKET" ] || need="$need -a -w $DB_SOCKET"
+	# shellcheck disable=SC2086 # one word per test operand
+	runuser -u "$WEB_USER" -- test $need ||
+		stack_die "$WEB_USER cannot reach the programs, $WEB_APP_CONF, the log and mail directories or the database socket (a parent directory not searchable by others?)"
 }
 
-# Starts lighttpd in the background (it forks once its socket is bound and its programs run).
-# Returns 2 when the port is taken, 1 on any other failure.
+# Writes the server configuration and the error pages, clears what a crash left, checks the
+# programs are built. Call web_write_app_conf first.
+web_prepare() {
+	web_check_built
+	mkdir -p "$WEB_DIR/run" "$WEB_LOG" "$WEB_DIR/tmp" "$WEB_MAIL" "$WEB_DIR/empty"
+	web_write_conf
+	web_write_error_pages "$WEB_DIR/errors"
+	if web_running; then
+		stack_say "restarting $WEB_SERVER of $WEB_DIR"
+	fi
+	web_stop_all
+	local prog
+	while IFS= read -r prog; do
+		rm -f "$WEB_DIR/run/$prog.sock" "$WEB_DIR/run/$prog.sock-"*
+	done < <(web_programs)
+	rm -f "$WEB_PIDFILE"
+	web_grant_access
+}
+
+# nginx's programs: spawn-fcgi opens run/NAME.sock and becomes multiwatch (-n), which keeps
+# KINGLET_PROCS processes of the program running on it, restarting any that dies (nginx and
+# spawn-fcgi alone would not). web_wait_ready sees whether they stay up.
+web_spawn_programs() {
+	local prog
+	local -a as=()
+	[ "$WEB_USER" = "$(id -un)" ] ||
+		as=(-u "$WEB_USER" -g "$WEB_GROUP" -U "$WEB_USER" -G "$WEB_GROUP" -M 0660)
+	while IFS= read -r prog; do
+		KINGLET_CONF=$WEB_APP_CONF setsid spawn-fcgi -n -s "$WEB_DIR/run/$prog.sock" "${as[@]}" -- \
+			"$(command -v multiwatch)" -f "$KINGLET_PROCS" -- "$WEB_BUILD/cgi-bin/$prog" \
+			</dev/null >>"$WEB_PROGRAMS_STDERR" 2>&1 &
+	done < <(web_programs)
+}
+
+# web_launch [foreground]: runs the server; without an argument it goes to the background once
+# it listens (lighttpd and spawn-fcgi: once the programs run).
+web_launch() {
+	local -a fg=()
+	case $WEB_SERVER in
+	lighttpd)
+		[ -z "${1:-}" ] || fg=(-D)
+		lighttpd "${fg[@]}" -f "$WEB_CONF"
+		;;
+	apache)
+		fg=(-k start)
+		[ -z "${1:-}" ] || fg=(-DFOREGROUND)
+		apache2 -f "$WEB_CONF" -d "$WEB_DIR" "${fg[@]}"
+		;;
+	nginx)
+		[ -z "${1:-}" ] || fg=(-g 'daemon off;')
+		web_spawn_programs && nginx -p "$WEB_DIR/" -c "$WEB_CONF" -e "$WEB_ERROR_LOG" "${fg[@]}"
+		;;
+	esac
+}
+
+# Graceful restart: requests in flight finish, none is refused (the listening socket stays open).
+#   lighttpd  SIGUSR1 (1.4.46+): graceful reload of the config; it restarts its programs
+#   apache    apache2 -k graceful (SIGUSR1): new children; mod_fcgid restarts the programs
+#   nginx     SIGHUP: new workers with the re-read config (spawn-fcgi's programs keep running)
+web_graceful() {
+	local pid
+	pid=$(web_pid) || return 1
+	case $WEB_SERVER in
+	lighttpd) kill -USR1 "$pid" ;;
+	apache) apache2 -f "$WEB_CONF" -d "$WEB_DIR" -k graceful ;;
+	nginx) kill -HUP "$pid" ;;
+	esac
+}
+
+# Starts the server in the background with its programs. Returns 2 when the port is taken, 1 on
+# any other failure.
 web_start() {
 	web_prepare
 	if port_in_use "$WEB_PORT"; then
 		stack_warn "port $WEB_PORT on 127.0.0.1 is in use"
 		return 2
 	fi
-	local errors=$WEB_LOG/lighttpd-error.log lines
+	local errors=$WEB_ERROR_LOG lines
 	touch "$errors"
 	lines=$(wc -l <"$errors")
-	if ! lighttpd -f "$WEB_CONF" 2>>"$errors"; then
+	if ! web_launch 2>>"$errors"; then
 		web_stop
 		if tail -n +"$((lines + 1))" "$errors" | grep -q 'Address already in use'; then
 			stack_warn "port $WEB_PORT on 127.0.0.1 is in use"
 			return 2
 		fi
 		tail -n +"$((lines + 1))" "$errors" | tail -n 15 >&2
-		stack_warn "lighttpd did not start, see $errors and $WEB_LOG/kinglet.log"
+		tail -n 5 "$WEB_PROGRAMS_STDERR" >&2 2>/dev/null || true
+		stack_warn "$WEB_SERVER did not start, see $errors and $WEB_LOG/kinglet.log"
 		return 1
 	fi
 	if ! web_wait_ready "$errors" "$lines"; then
-		tail -n 5 "$WEB_LOG/programs-stderr.log" >&2 2>/dev/null || true
+		tail -n 5 "$WEB_PROGRAMS_STDERR" >&2 2>/dev/null || true
 		web_stop
-		stack_warn "the programs did not start, see $WEB_LOG/programs-stderr.log and $WEB_LOG/kinglet.log"
+		stack_warn "the programs did not start, see $WEB_PROGRAMS_STDERR and $WEB_LOG/kinglet.log"
 		return 1
 	fi
 }
 
-# Stops lighttpd (which stops its programs) and then any program it left behind.
+# Stops whichever server runs for this directory (the last start may have used another SERVER),
+# then the programs.
+web_stop_all() {
+	local server
+	for server in "${WEB_SERVERS[@]}"; do
+		(
+			web_init "$WEB_DIR" "$WEB_PORT" "$server"
+			web_stop
+		)
+	done
+}
+
+# Stops the server (lighttpd and Apache stop their programs), nginx's multiwatch processes
+# (which stop theirs), and then any program left behind.
 web_stop() {
 	local pid
 	if pid=$(web_pid); then
 		proc_stop 10 "$pid"
 	fi
 	local -a orphans
+	mapfile -t orphans < <(web_program_pids multiwatch)
+	proc_stop 10 "${orphans[@]}"
 	mapfile -t orphans < <(web_program_pids)
 	proc_stop 5 "${orphans[@]}"
 	rm -f "$WEB_PIDFILE"
@@ -416,18 +555,19 @@ stack_start() {
 }
 
 stack_stop() {
-	web_stop
+	web_stop_all
 	db_stop
 }
 
-# The foreground form: lighttpd -D; Ctrl-C or SIGTERM stops everything.
+# The foreground form (lighttpd -D, apache2 -DFOREGROUND, nginx "daemon off"); Ctrl-C or
+# SIGTERM stops everything.
 stack_run() {
 	stack_prepare
 	web_prepare
 	port_in_use "$WEB_PORT" && stack_die "port $WEB_PORT on 127.0.0.1 is in use"
 	trap 'trap - INT TERM EXIT; stack_say "stopping"; stack_stop; exit 0' INT TERM
 	trap 'stack_say "stopping"; stack_stop' EXIT
-	lighttpd -D -f "$WEB_CONF" &
+	web_launch foreground &
 	local pid=$!
 	stack_say "Kinglet runs at $WEB_URL (Ctrl-C stops)"
 	stack_say "  logs:       $WEB_LOG/"
@@ -442,13 +582,19 @@ stack_status() {
 	else
 		stack_say "mariadb:  stopped ($DB_VAR)"
 	fi
-	if pid=$(web_pid); then
-		# The port it was started with, whatever PORT says now.
-		WEB_PORT=$(sed -n 's/^server\.port = //p' "$WEB_CONF")
-		stack_say "lighttpd: running (pid $pid, http://127.0.0.1:$WEB_PORT/api/v1/)"
-	else
-		stack_say "lighttpd: stopped ($WEB_DIR)"
-	fi
+	local server port
+	for server in "${WEB_SERVERS[@]}"; do
+		web_init "$WEB_DIR" "$WEB_PORT" "$server"
+		if pid=$(web_pid); then
+			# The port it was started with, whatever PORT says now.
+			port=$(sed -n -e 's/^server\.port = //p' -e 's/^Listen 127\.0\.0\.1://p' \
+				-e 's/^ *listen 127\.0\.0\.1:\([0-9]*\);/\1/p' "$WEB_CONF")
+			stack_say "$server: running (pid $pid, http://127.0.0.1:$port/api/v1/)"
+		elif [ "$server" = "${SERVER:-lighttpd}" ]; then
+			stack_say "$server: stopped ($WEB_DIR)"
+		fi
+	done
+	web_init "$WEB_DIR" "$WEB_PORT"
 	local -a programs
 	mapfile -t programs < <(web_program_pids)
 	for pid in "${programs[@]}"; do

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Runs a private Kinglet stack (MariaDB + lighttpd + the FastCGI programs) under $VAR on 127.0.0.1:$PORT.
+# Runs a private Kinglet stack (MariaDB + lighttpd, Apache or nginx + the FastCGI programs) under $VAR on 127.0.0.1:$PORT.
 set -euo pipefail
 
 usage() {
 	cat <<USAGE
 usage: scripts/stack.sh run|start|stop|status
   run     start in the foreground; Ctrl-C stops everything
-  start   start in the background (restarts lighttpd if it runs)
+  start   start in the background (restarts the web server if it runs)
   stop    stop everything started for \$VAR
   status  show what runs
-environment: VAR (default var), PORT (8080), SET ("key=value ..." appended to kinglet.conf),
-  BUILD (build), KINGLET_PROCS (FastCGI processes per program, default 2)
+environment: VAR (default var), PORT (8080), SERVER (lighttpd, apache or nginx; default
+  lighttpd), SET ("key=value ..." appended to kinglet.conf), BUILD (build), KINGLET_PROCS
+  (FastCGI processes per program, default 2)
 USAGE
 }
 
@@ -21,7 +22,6 @@ USAGE
 	usage >&2
 	exit 2
 }
-[ "${SERVER:-lighttpd}" = lighttpd ] || stack_die "SERVER=$SERVER is not supported (yet): only lighttpd"
 stack_init
 case $1 in
 run) stack_run ;;

@@ -108,7 +108,7 @@ test_expect "the access log line has the request id and the path, not the query 
 
 test_expect "the web server access log has no query strings either" '
 	api GET "/api/v1/time?session_id=s3cr3t-lighttpd" -H "X-Request-ID: t0100-lighttpd-log"
-	retry 5 grep -q "t0100-lighttpd-log" "$WEB_LOG/lighttpd-access.log"
+	retry 5 grep -q "t0100-lighttpd-log" "$WEB_ACCESS_LOG"
 	! grep -q "s3cr3t-lighttpd" "$WEB_LOG"/*.log || kt_fail "a query string reached a log"
 '
 

@@ -61,13 +61,13 @@ check_scan() {
 }
 
 test_expect "the stream's first page reads about one page of rows" '
-	check_scan stream /api/v1/messages "FROM inbox i" 80
+	check_scan stream /api/v1/messages "JOIN inbox i ON" 80
 '
 test_expect "a stream page behind a cursor reads about one page of rows" '
-	check_scan "stream before=" "/api/v1/messages?before=$MIDDLE" "FROM inbox i" 80
+	check_scan "stream before=" "/api/v1/messages?before=$MIDDLE" "JOIN inbox i ON" 80
 '
 test_expect "page 3 of the stream reads three pages, not the table" '
-	check_scan "stream page 3" /api/v1/messages/page/3 "FROM inbox i" 200
+	check_scan "stream page 3" /api/v1/messages/page/3 "FROM inbox WHERE" 200
 '
 test_expect "since EPOCH counts and reads only what is newer than EPOCH" '
 	AS=$CAROL check_scan since "/api/v1/messages/since/$EPOCH" "COUNT" 130
@@ -77,7 +77,7 @@ test_expect "since EPOCH counts and reads only what is newer than EPOCH" '
 	assert_json .new_message_count 0
 '
 test_expect "threads by last activity read about one page of rows" '
-	check_scan threads /api/v1/messages/threads "FROM thread_members tm" 120
+	check_scan threads /api/v1/messages/threads "JOIN thread_members tm ON" 120
 '
 test_expect "the replies of a 120-reply thread read one page (per_page=20)" '
 	check_scan replies "/api/v1/messages/$THREAD/replies?per_page=20" "m.parent_id = ?" 80

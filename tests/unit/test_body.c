@@ -134,6 +134,34 @@ static void test_parse_json_depth(void **state)
 }
 
 /*
+ * The same with an empty innermost container, which json-c's own limit lets one level deeper
+ * (fuzz_json found {"a":...{}...} 33 deep accepted): 32 containers are fine, 33 are not.
+ */
+static void test_parse_json_depth_empty_innermost(void **state)
+{
+	(void)state;
+	for (int depth = 31; depth <= 34; depth++) {
+		struct strbuf text = STRBUF_INIT;
+		struct http_response resp;
+		struct json_object *obj;
+		char label[48];
+		snprintf(label, sizeof(label), "depth %d, innermost {}", depth);
+		http_response_init(&resp);
+		for (int i = 1; i < depth; i++)
+			strbuf_addstr(&text, "{\"a\":");
+		strbuf_addstr(&text, "{}");
+		for (int i = 1; i < depth; i++)
+			strbuf_addch(&text, '}');
+		int rc = body_parse_json(text.buf, text.len, &obj, &resp);
+		unit_check_result(label, rc, &resp, depth <= BODY_MAX_DEPTH ? 0 : 400,
+				  depth <= BODY_MAX_DEPTH ? "" : "invalid_json");
+		json_object_put(obj);
+		http_response_release(&resp);
+		strbuf_release(&text);
+	}
+}
+
+/*
  * Make x's request carry a body: JSON text (form false), or a form-encoded body (form true).
  * Fails the test when the body itself is refused.
  */
@@ -392,9 +420,13 @@ static void test_has(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_json), cmocka_unit_test(test_parse_json_depth),
-		cmocka_unit_test(test_string),	   cmocka_unit_test(test_int),
-		cmocka_unit_test(test_allow_only), cmocka_unit_test(test_has),
+		cmocka_unit_test(test_parse_json),
+		cmocka_unit_test(test_parse_json_depth),
+		cmocka_unit_test(test_parse_json_depth_empty_innermost),
+		cmocka_unit_test(test_string),
+		cmocka_unit_test(test_int),
+		cmocka_unit_test(test_allow_only),
+		cmocka_unit_test(test_has),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

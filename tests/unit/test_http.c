@@ -177,6 +177,27 @@ static void test_parse_head_method_and_raw_path(void **state)
 	}
 }
 
+/* A method outside RFC 9110's (and PATCH) is 501 on any path, as lighttpd answers it: Apache and
+ * nginx pass any token on. Methods are case-sensitive. */
+static void test_parse_head_unknown_method(void **state)
+{
+	static const struct {
+		const char *method;
+		int status;
+	} cases[] = {
+		{ "BREW", 501 }, { "get", 501 },   { "PROPFIND", 501 }, { "Post", 501 },
+		{ "PATCH", 0 },	 { "OPTIONS", 0 }, { "TRACE", 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		struct unit_exchange x;
+		int rc = unit_parse_head(&x, cases[i].method, "/api/v1/time");
+		unit_check_result(cases[i].method, rc, &x.resp, cases[i].status,
+				  cases[i].status ? "not_implemented" : "");
+		unit_exchange_release(&x);
+	}
+}
+
 /* The query string n parameters long: p0=0&p1=1&..., then extra. */
 static void many_params(struct strbuf *q, int n, const char *extra)
 {
@@ -739,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_percent_decode),
 		cmocka_unit_test(test_parse_head),
 		cmocka_unit_test(test_parse_head_method_and_raw_path),
+		cmocka_unit_test(test_parse_head_unknown_method),
 		cmocka_unit_test(test_param_limit),
 		cmocka_unit_test(test_request_id),
 		cmocka_unit_test(test_read_body),

@@ -105,12 +105,45 @@ static void test_length(void **state)
 			       cases[i].chars);
 }
 
+/* Errors quote what was sent, cut anywhere: every byte outside a well-formed sequence is '?'. */
+static void test_scrub(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *bytes;
+		size_t len;
+		const char *want;
+	} cases[] = {
+		{ "empty", S(""), "" },
+		{ "valid text stays", S("caf\xc3\xa9 \xf0\x9f\x98\x80"),
+		  "caf\xc3\xa9 \xf0\x9f\x98\x80" },
+		{ "cut at the end", S("ab\xc3"), "ab?" },
+		{ "cut four-byte at the end", S("ab\xf0\x9f\x98"), "ab???" },
+		{ "overlong slash", S("\xc0\xaf"), "??" },
+		{ "surrogate", S("\xed\xa0\x80"), "???" },
+		{ "lone continuation", S("a\x80\x62"), "a?b" },
+		{ "Latin-1", S("caf\xe9"), "caf?" },
+		{ "NUL", S("a\0b"), "a?b" },
+		{ "lead byte then a valid sequence", S("\xe2\xc3\xa9"), "?\xc3\xa9" },
+	};
+	(void)state;
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		char buf[16];
+		memcpy(buf, cases[i].bytes, cases[i].len);
+		buf[cases[i].len] = '\0';
+		utf8_scrub(buf, cases[i].len);
+		unit_check_str(cases[i].name, buf, cases[i].want);
+		unit_check(cases[i].name, utf8_valid(buf, cases[i].len));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_valid_respects_length),
 		cmocka_unit_test(test_length),
+		cmocka_unit_test(test_scrub),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# Integration tests for the OpenAPI document (API.md §8): it validates, it matches the routers both ways and lib/err.h, it is served as is, and real responses match it.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+DOC=$KINGLET_ROOT/openapi/openapi.json
+export KINGLET_NODE_DIR
+KINGLET_NODE_DIR=$(stack_abspath "${NODE_DIR:-build/node}")
+
+# check COMMAND ARGS...: openapi/check.mjs with the npm packages make installed.
+check() {
+	[ -d "$KINGLET_NODE_DIR/node_modules" ] ||
+		kt_fail "no npm packages in $KINGLET_NODE_DIR (make node installs them)" || return 1
+	node "$KINGLET_ROOT/openapi/check.mjs" "$@"
+}
+
+# record METHOD PATH: keep the last response (status, headers, body) for the test that checks
+# them against the document; PATH is the document's template ("/messages/{id}"), or METHOD is -
+# and PATH a response component ("#/components/responses/NotFound").
+record() {
+	local dir
+	mkdir -p "$KT_TMP/responses"
+	dir=$(mktemp -d "$KT_TMP/responses/r.XXXXXX")
+	cp "$KT_TMP/headers" "$KT_TMP/body" "$dir/"
+	echo "$1 $2 $API_STATUS $dir" >>"$KT_TMP/manifest"
+}
+
+# as TOKEN METHOD PATH TEMPLATE [JSON]: a request with TOKEN as the Bearer token (a JSON body when
+# given), recorded under TEMPLATE.
+as() {
+	local token=$1 method=$2 path=$3 template=$4
+	if [ $# -ge 5 ]; then
+		api_json "$method" "$path" "$5" -H "Authorization: Bearer $token"
+	elif [ "$method" = POST ]; then
+		# An empty body, not none: lighttpd answers a POST without Content-Length with 411.
+		api "$method" "$path" -H "Authorization: Bearer $token" --data-binary ""
+	else
+		api "$method" "$path" -H "Authorization: Bearer $token"
+	fi
+	record "$method" "$template"
+}
+
+rm -f "$KT_TMP/manifest"
+# Two wrong passwords and the third login is a 429 (the document's answer to check), in a window
+# of a day so that the three never straddle two windows. Rate limits on, but far away: every
+# answer carries X-RateLimit-*, none is refused.
+limits=()
+for class in default login signup reset post; do
+	limits+=("ratelimit.$class.per_second=1000000" "ratelimit.$class.burst=1000000"
+		"ratelimit.$class.per_minute=60000000")
+done
+test_web_start auth.login_failures_per_account=2 auth.login_window_seconds=86400 \
+	ratelimit.enabled=true "${limits[@]}"
+
+test_expect "the document is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator) and keeps the house rules" '
+	check validate "$DOC"
+'
+
+test_expect "every route a program prints with --routes is in the document, and every operation is a route" '
+	for prog in $(web_programs); do
+		"$WEB_BUILD/cgi-bin/$prog" --routes || kt_fail "$prog --routes failed"
+	done | sed -e "s/{[^}]*}/{}/g" | sort >"$KT_TMP/routes.router"
+	check routes "$DOC" | sed -e "s/{[^}]*}/{}/g" | sort >"$KT_TMP/routes.doc"
+	[ "$(wc -l <"$KT_TMP/routes.router")" -gt 30 ] || kt_fail "too few routes: $(cat "$KT_TMP/routes.router")"
+	missing=$(comm -23 "$KT_TMP/routes.router" "$KT_TMP/routes.doc")
+	extra=$(comm -13 "$KT_TMP/routes.router" "$KT_TMP/routes.doc")
+	[ -z "$missing" ] || kt_fail "routes missing from the document:" "$missing"
+	[ -z "$extra" ] || kt_fail "operations of the document that no program routes:" "$extra"
+'
+
+test_expect "the ErrorCode enum is every code of lib/err.h and of the web server fallback pages, nothing else" '
+	{
+		sed -n "s/.*X(ERR_[A-Z_]*, *[0-9]*, *\"\([a-z_]*\)\".*/\1/p" "$KINGLET_ROOT/lib/err.h"
+		for page in "${WEB_ERROR_PAGES[@]}"; do
+			IFS="|" read -r _ _ code _ <<<"$page"
+			echo "$code"
+		done
+	} | sort -u >"$KT_TMP/codes.known"
+	[ "$(wc -l <"$KT_TMP/codes.known")" -gt 30 ] || kt_fail "could not read lib/err.h"
+	check codes "$DOC" | sort >"$KT_TMP/codes.doc"
+	[ "$(sort -u "$KT_TMP/codes.doc" | wc -l)" -eq "$(wc -l <"$KT_TMP/codes.doc")" ] ||
+		kt_fail "a code is listed twice"
+	diff "$KT_TMP/codes.known" "$KT_TMP/codes.doc" || kt_fail "the ErrorCode enum differs (< missing, > unknown)"
+'
+
+test_expect "GET /api/v1/openapi.json is the document itself, byte for byte, as JSON, cacheable" '
+	api GET /api/v1/openapi.json -H "X-Request-ID: t0400-doc"
+	assert_status 200
+	assert_header Content-Type "application/json; charset=utf-8"
+	assert_header X-Content-Type-Options nosniff
+	assert_header X-Kinglet-API-Version 1
+	assert_header X-Request-ID t0400-doc
+	cmp "$KT_TMP/body" "$DOC" || kt_fail "the served document differs from $DOC"
+	assert_no_header Cache-Control
+	assert_jq ".openapi == \"3.1.0\" and (has(\"status\") | not)"
+	api GET /api/v1/openapi.json/
+	assert_status 200
+	cmp "$KT_TMP/body" "$DOC"
+'
+
+test_expect "HEAD /api/v1/openapi.json: the same headers, no body" '
+	api_raw "HEAD /api/v1/openapi.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+	assert_status 200
+	assert_header Content-Type "application/json; charset=utf-8"
+	assert_header Content-Length "$(wc -c <"$DOC")"
+	assert_body_empty
+'
+
+test_expect "the document says the version the handshake reports" '
+	api GET /api/v1/
+	record GET /
+	version=$(jq -r .version "$KT_TMP/body")
+	[ "$(jq -r .info.version "$DOC")" = "$version" ] ||
+		kt_fail "info.version is $(jq -r .info.version "$DOC"), the handshake says $version"
+'
+
+# ---------------------------------------------------------------- real responses
+
+test_expect "service routes answer what the document declares" '
+	api GET /api/v1/time && record GET /time
+	api GET /api/v1/health && record GET /health
+	api GET "/api/v1/health?verbose=1" && record GET /health
+	api GET /api/v1/openapi.json && record GET /openapi.json
+	api GET /api/v1/nope && record - "#/components/responses/NotFound"
+	api DELETE /api/v1/time && record - "#/components/responses/MethodNotAllowed"
+	assert_header Allow
+'
+
+test_expect "users routes answer what the document declares" '
+	api_json POST /api/v1/users "{\"user_name\":\"ann\",\"email\":\"ann@example.com\",\"password\":\"ann-password\"}"
+	assert_status 201 && record POST /users
+	api_json POST /api/v1/users "{\"user_name\":\"ann\",\"email\":\"ann2@example.com\"}"
+	assert_status 409 && record POST /users
+	api_json POST /api/v1/users "{\"user_name\":\"a b\",\"email\":\"x\",\"color\":1}"
+	assert_status 422 && record POST /users
+	api POST /api/v1/users -H "Content-Type: text/plain" --data-binary "hello"
+	assert_status 415 && record POST /users
+	head -c 70000 /dev/zero | tr "\0" "a" >"$KT_TMP/big"
+	api POST /api/v1/users -H "Content-Type: application/json" --data-binary "@$KT_TMP/big"
+	assert_status 413 && record POST /users
+	api POST /api/v1/users -H "Content-Type: application/json" --data-binary "[1"
+	assert_status 400 && record POST /users
+	token=$(activation_token ann@example.com)
+	api GET "/api/v1/users/activate/$token" && assert_status 200 && record GET "/users/activate/{digest}"
+	api GET "/api/v1/users/activate/$token" && assert_status 400 && record GET "/users/activate/{digest}"
+	api_json POST /api/v1/users/activate "{\"user_digest\":\"$token\"}"
+	assert_status 400 && record POST /users/activate
+	api_json POST /api/v1/users/activate/resend "{\"email\":\"nobody@example.com\"}"
+	assert_status 200 && record POST /users/activate/resend
+	login ann ann-password && assert_status 200 && record POST /users/login
+	login ann wrong-password && assert_status 401 && record POST /users/login
+	login ann wrong-password && login ann wrong-password
+	assert_status 429 && record POST /users/login
+	assert_header Retry-After
+	api_json POST /api/v1/users/password "{\"email\":\"ann@example.com\"}"
+	assert_status 200 && record POST /users/password
+'
+
+test_expect "profile, password and token routes answer what the document declares" '
+	make_user bob >/dev/null
+	make_user cy >/dev/null
+	bob=$(session_of bob bob-password)
+	as "$bob" GET /api/v1/users/bob "/users/{name}" && assert_status 200
+	as "$bob" GET /api/v1/users/cy "/users/{name}" && assert_status 200
+	as "$bob" GET /api/v1/users/nobody "/users/{name}" && assert_status 404
+	api GET /api/v1/users/bob && assert_status 401 && record GET "/users/{name}"
+	assert_header WWW-Authenticate
+	as "$bob" PUT /api/v1/users /users "{\"desc_markup\":\"hi @cy www.example.com\"}"
+	assert_status 200
+	as "$bob" PATCH /api/v1/users /users "{\"user_status\":\"active\"}"
+	assert_status 422
+	as "$bob" POST /api/v1/users/tokens /users/tokens "{\"name\":\"ci\",\"scope\":\"read\",\"expires_in_days\":7}"
+	assert_status 201
+	assert_header Location "/api/v1/users/tokens/$(jq -r .token_id "$KT_TMP/body")"
+	pat=$(jq -r .token "$KT_TMP/body")
+	pat_id=$(jq -r .token_id "$KT_TMP/body")
+	as "$bob" POST /api/v1/users/tokens /users/tokens "{\"name\":\"forever\"}"
+	assert_status 201
+	as "$bob" GET /api/v1/users/tokens /users/tokens && assert_status 200
+	api_json POST /api/v1/messages "{\"message_text\":\"@bob note\"}" -H "X-Api-Key: $pat"
+	assert_status 403 && record POST /messages
+	api GET /api/v1/users/tokens -H "X-Api-Key: $pat"
+	assert_status 401 && record GET /users/tokens
+	as "$pat" GET /api/v1/users/tokens /users/tokens && assert_status 403
+	as "$bob" DELETE "/api/v1/users/tokens/$pat_id" "/users/tokens/{id}" && assert_status 200
+	as "$bob" DELETE "/api/v1/users/tokens/$pat_id" "/users/tokens/{id}" && assert_status 404
+	as "$bob" PUT /api/v1/users/password /users/password \
+		"{\"old_password\":\"bob-password\",\"new_password\":\"bob-password-2\",\"verify_password\":\"bob-password-2\"}"
+	assert_status 200
+	as "$bob" GET /api/v1/users/bob "/users/{name}" && assert_status 401
+	cy=$(session_of cy cy-password)
+	as "$cy" PUT /api/v1/users/password /users/password \
+		"{\"old_password\":\"wrong-password\",\"new_password\":\"cy-password-2\",\"verify_password\":\"cy-password-2\"}"
+	assert_status 403
+	api_json PUT /api/v1/users/password "{\"reset_token\":\"nope\",\"new_password\":\"12345678\",\"verify_password\":\"12345678\"}"
+	assert_status 400 && record PUT /users/password
+	api_json POST /api/v1/users/password "{\"user_name\":\"cy\"}"
+	api_json PUT /api/v1/users/password "{\"reset_token\":\"$(reset_token cy@example.com)\",\"new_password\":\"cy-password-3\",\"verify_password\":\"cy-password-3\"}"
+	assert_status 200 && record PUT /users/password
+'
+
+test_expect "message, reply, thread and list routes answer what the document declares" '
+	make_user dee >/dev/null
+	make_user eve >/dev/null
+	dee=$(session_of dee dee-password)
+	eve=$(session_of eve eve-password)
+	as "$dee" POST /api/v1/messages /messages "{\"message_text\":\"Lunch, @eve? https://example.com\"}"
+	assert_status 201
+	id=$(jq -r .message_id "$KT_TMP/body")
+	api_json POST /api/v1/messages "{\"message_text\":\"once, @eve\"}" -H "Authorization: Bearer $dee" -H "Idempotency-Key: k1"
+	api_json POST /api/v1/messages "{\"message_text\":\"once, @eve\"}" -H "Authorization: Bearer $dee" -H "Idempotency-Key: k1"
+	assert_status 201 && record POST /messages
+	assert_header Idempotent-Replayed true
+	api_json POST /api/v1/messages "{\"message_text\":\"twice, @eve\"}" -H "Authorization: Bearer $dee" -H "Idempotency-Key: k1"
+	assert_status 422 && record POST /messages
+	as "$dee" POST /api/v1/messages /messages "{\"message_text\":\"to @nobody\"}"
+	assert_status 422
+	as "$eve" POST "/api/v1/messages/$id/replies" "/messages/{id}/replies" "{\"message_text\":\"Yes @dee\",\"reply_to_id\":$id}"
+	assert_status 201
+	as "$eve" POST "/api/v1/messages/$id/replies" "/messages/{id}/replies" "{\"message_text\":\"And @dee\"}"
+	as "$dee" GET "/api/v1/messages/$id/replies?per_page=1" "/messages/{id}/replies" && assert_status 200
+	assert_header Link
+	as "$dee" GET "/api/v1/messages/$id/replies?after=$(jq -r ".pagination.next_after // 1" "$KT_TMP/body")" "/messages/{id}/replies"
+	assert_status 200
+	as "$dee" GET "/api/v1/messages?per_page=2" /messages && assert_status 200
+	as "$dee" GET "/api/v1/messages?before=$(jq -r .pagination.next_before "$KT_TMP/body")" /messages
+	assert_status 200
+	as "$dee" GET /api/v1/messages/page/2 "/messages/page/{page}" && assert_status 200
+	as "$dee" GET "/api/v1/messages?per_page=101" /messages && assert_status 400
+	as "$dee" GET "/api/v1/messages?page=101&per_page=100" /messages && assert_status 400
+	as "$dee" GET /api/v1/messages/since/0 "/messages/since/{epoch}" && assert_status 200
+	as "$dee" GET "/api/v1/messages/$id" "/messages/{id}" && assert_status 200
+	etag=$(header ETag)
+	api GET "/api/v1/messages/$id" -H "Authorization: Bearer $dee" -H "If-None-Match: $etag"
+	assert_status 304 && record GET "/messages/{id}"
+	as "$dee" GET /api/v1/messages/5x "/messages/{id}" && assert_status 400
+	as "$dee" GET /api/v1/messages/999999 "/messages/{id}" && assert_status 404
+	as "$dee" GET /api/v1/messages/threads /messages/threads && assert_status 200
+	as "$dee" GET /api/v1/messages/threads/1 "/messages/threads/{page}" && assert_status 200
+	as "$dee" GET /api/v1/messages/threads/page/1 "/messages/threads/page/{page}" && assert_status 200
+	as "$eve" DELETE "/api/v1/messages/$id" "/messages/{id}" && assert_status 403
+	as "$dee" DELETE "/api/v1/messages/$id" "/messages/{id}" && assert_status 200
+	as "$dee" GET /api/v1/messages/threads /messages/threads && assert_status 200
+	as "$dee" GET /api/v1/lists/request/eve "/lists/request/{name}" && assert_status 200
+	as "$dee" POST /api/v1/lists/request/eve "/lists/request/{name}" && assert_status 409
+	as "$dee" POST /api/v1/lists/request/dee "/lists/request/{name}" && assert_status 422
+	as "$eve" GET /api/v1/lists/requests /lists/requests && assert_status 200
+	as "$eve" GET /api/v1/lists/approve/dee "/lists/approve/{name}" && assert_status 200
+	as "$eve" POST /api/v1/lists/reject/dee "/lists/reject/{name}" && assert_status 200
+	as "$eve" GET /api/v1/lists/reject/dee "/lists/reject/{name}" && assert_status 200
+	as "$eve" POST /api/v1/lists/approve/dee "/lists/approve/{name}" && assert_status 200
+	as "$dee" GET /api/v1/lists/approve/eve "/lists/approve/{name}" && assert_status 404
+'
+
+test_expect "logout and account deletion answer what the document declares" '
+	make_user fay >/dev/null
+	fay=$(session_of fay fay-password)
+	as "$fay" DELETE /api/v1/users/session /users/session && assert_status 200
+	fay=$(session_of fay fay-password)
+	as "$fay" GET /api/v1/users/eve/logout "/users/{name}/logout" && assert_status 403
+	as "$fay" POST /api/v1/users/fay/logout "/users/{name}/logout" && assert_status 200
+	fay=$(session_of fay fay-password)
+	as "$fay" DELETE /api/v1/users/fay/logout "/users/{name}/logout" && assert_status 200
+	fay=$(session_of fay fay-password)
+	as "$fay" DELETE /api/v1/users /users "{\"password\":\"nope-nope\"}" && assert_status 403
+	as "$fay" DELETE /api/v1/users /users "{\"password\":\"fay-password\"}" && assert_status 200
+'
+
+test_expect "every recorded response is one the document declares, and matches its schema and headers" '
+	[ "$(wc -l <"$KT_TMP/manifest")" -gt 60 ] || kt_fail "only $(wc -l <"$KT_TMP/manifest") responses recorded"
+	KINGLET_REQUIRE_HEADERS=X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset \
+		check responses "$DOC" "$KT_TMP/manifest"
+'
+
+test_expect "every documented operation was exercised by the tests above" '
+	cut -d" " -f1,2 "$KT_TMP/manifest" | grep -v "^- " | sort -u >"$KT_TMP/ops.seen"
+	check routes "$DOC" | sed -e "s| /api/v1/| /|" | sort -u >"$KT_TMP/ops.doc"
+	missing=$(comm -23 "$KT_TMP/ops.doc" "$KT_TMP/ops.seen")
+	[ -z "$missing" ] || kt_fail "operations no test above checked against the document:" "$missing"
+'
+
+test_expect "an unreadable openapi.file is 503 service_unavailable, and the answer names no path" '
+	web_stop
+	test_web_start openapi.file=/nonexistent/kinglet-openapi.json
+	api GET /api/v1/openapi.json
+	assert_error 503 service_unavailable
+	! grep -q nonexistent "$KT_TMP/body" || kt_fail "the file path is in the answer"
+	grep -q "openapi.file /nonexistent/kinglet-openapi.json" "$WEB_LOG/kinglet.log" ||
+		kt_fail "the log does not say which file"
+	api GET /api/v1/time
+	assert_status 200
+'
+
+test_done
