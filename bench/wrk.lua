@@ -81,8 +81,9 @@ local function make(k)
 	return wrk.format(d[1], value(d[2]), d[3] or {}, value(d[4]))
 end
 
--- The soak's rotation: every family, reads mostly, a few writes, and the ceilings.
-local mixed = { "get", "stream1", "threads", "since", "service", "get", "profile", "replies",
+-- The soak's rotation: every family, reads mostly, a few writes, and the ceilings. Not since:
+-- its count reads every message after EPOCH, and the soak's own posts would slow it down.
+local mixed = { "get", "stream1", "threads", "stream1", "service", "get", "profile", "replies",
 	"lists", "stream50", "get", "post", "reply", "db", "static" }
 local turn = 0
 

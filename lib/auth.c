@@ -63,7 +63,7 @@ int auth_begin(struct http_request *req, struct http_response *resp, enum auth_n
 	struct presented p = { NULL, 0, false };
 	const char *header = http_env(req, "HTTP_AUTHORIZATION");
 	const char *api_key = http_env(req, "HTTP_X_API_KEY");
-	const char *t_session;
+	const char *t_session = NULL;
 	int st;
 
 	memset(ap, 0, sizeof(*ap));

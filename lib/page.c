@@ -276,8 +276,9 @@ int page_list(struct http_request *req, struct http_response *resp, const struct
 	      const char *forward_sql, const char *backward_sql, struct db_arg *args, size_t nargs,
 	      page_row_fn row, long long viewer, const char *path, const char *name)
 {
+	struct auth unused;
 	return list(req, resp, p, forward_sql, backward_sql, args, nargs, row, viewer, NULL, 0,
-		    NULL, path, name);
+		    &unused, path, name);
 }
 
 int page_list_auth(struct http_request *req, struct http_response *resp, const struct page *p,
