@@ -126,8 +126,8 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 	va_copy(cp, ap);
 	strbuf_grow(sb, 64);
 	/* clang-analyzer loses track of va_copy from a va_list parameter: cp is initialised. */
-	int n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt,
-			  cp); // NOLINT(clang-analyzer-valist.Uninitialized)
+	// NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
+	int n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		abort();
