@@ -1,6 +1,6 @@
 # Kinglet: build, private dev stack, tests. See README.md.
 #   make run | start | stop   private MariaDB + $(SERVER) (lighttpd, apache, nginx) under $(VAR) on 127.0.0.1:$(PORT)
-#   make test                 unit tests + integration tests through lighttpd and Apache mod_fcgid
+#   make test                 unit tests + integration tests through lighttpd and Apache mod_fcgid (ASan)
 #   make test-nginx           the integration tests through nginx + spawn-fcgi
 #   make install | uninstall  under $(DESTDIR)$(PREFIX) (default /usr/local) and $(DESTDIR)/etc/kinglet
 #   make check | asan         -Werror + lint + format check | tests under ASan/UBSan
@@ -99,8 +99,17 @@ stop:
 status:
 	@scripts/stack.sh status
 
+# make test runs the $(ASAN_SERVER) suite with the programs of $(ASAN_BUILD), built with ASan and
+# UBSan: a leak or memory error in any request of the suite fails its file (tests/run).
+ASAN_BUILD  ?= build-asan
+ASAN_SERVER ?= apache
+ASAN_MAKE    = $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+  EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' \
+  EXTRA_LDFLAGS='-fsanitize=address,undefined'
+export ASAN_BUILD ASAN_SERVER
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins scalar faults
+	@$(ASAN_MAKE) all scalar faults
 	@tests/run
 
 # The programs again with -DKINGLET_FAULTS (tests/integration/t0800-faults.sh): a request header
@@ -152,10 +161,9 @@ check: deps
 	@$(MAKE) --no-print-directory lint format-check
 	@$(MAKE) --no-print-directory BUILD=build-check test
 
+# Every suite and the unit tests under ASan and UBSan.
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
-	  EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' \
-	  EXTRA_LDFLAGS='-fsanitize=address,undefined' TEST_VAR=var/test-asan test
+	@$(ASAN_MAKE) TEST_VAR=var/test-asan test
 
 # make bench: throughput and latency against the ceiling programs (bench/README.md); not part of
 # make test. BENCH_SECONDS, BENCH_10M=1 and the rest: see bench/run --help.
@@ -191,6 +199,6 @@ clean-fuzz:
 -include $(FUZZ_BINS:=.d)
 
 clean:
-	rm -rf build build-check build-asan
+	rm -rf build build-*
 
 -include $(LIB_OBJ:.o=.d) $(BINS:=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d)

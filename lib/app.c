@@ -244,13 +244,9 @@ int app_main(int argc, char **argv, const char *name, const struct route *routes
 	/*
 	 * No fastbins: a request frees hundreds of small JSON nodes, and each large allocation of
 	 * the next one (libfcgi's stream buffers) would consolidate them all again (measured: a
-	 * sixth of a stream page's CPU). tcache still serves small blocks. Fixed mmap and trim
-	 * thresholds: glibc's adaptive ones rise to 32 MiB after the first scrypt block is freed,
-	 * and every later login's block then stays in the heap (users processes kept 39 MiB).
+	 * sixth of a stream page's CPU). tcache still serves small blocks.
 	 */
 	mallopt(M_MXFAST, 0);
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 	counters.prog = name;
 	counters.started = time(NULL);
 	install_signals();
