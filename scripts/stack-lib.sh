@@ -107,7 +107,7 @@ db_server_options() {
 		--default-time-zone=+00:00)
 	# KINGLET_DB_OPTIONS: more mariadbd options, later ones win (bench/run: buffer pool, durability).
 	local -a extra
-	read -r -a extra <<<"${KINGLET_DB_OPTIONS:-}"
+	read -r -d '' -a extra <<<"${KINGLET_DB_OPTIONS:-}" || true
 	DB_OPTIONS+=(${extra[@]+"${extra[@]}"})
 }
 
