@@ -178,20 +178,6 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
 	return auth_end(req, resp, &ap, NULL, 0, a);
 }
 
-/* Whether addr (len bytes) is one of the http.trusted_proxies (space or comma separated). */
-static bool trusted_proxy(const char *addr, size_t len)
-{
-	const char *p = conf.http_trusted_proxies;
-	while (*p) {
-		size_t n = strcspn(p, " ,");
-		if (n && n == len && !memcmp(p, addr, len))
-			return true;
-		p += n;
-		p += strspn(p, " ,");
-	}
-	return false;
-}
-
 const char *auth_client_addr(const struct http_request *req)
 {
 	static char client[64];
@@ -199,7 +185,7 @@ const char *auth_client_addr(const struct http_request *req)
 	const char *xff = http_env(req, "HTTP_X_FORWARDED_FOR");
 	if (!addr || !*addr)
 		return "unknown";
-	if (!xff || !trusted_proxy(addr, strlen(addr)))
+	if (!xff || !conf_list_has(conf.http_trusted_proxies, addr, strlen(addr)))
 		return addr;
 	/* The client is the nearest address that is not one of our proxies (right to left). */
 	const char *end = xff + strlen(xff);
@@ -212,7 +198,7 @@ const char *auth_client_addr(const struct http_request *req)
 			s++;
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
-		if (e > s && !trusted_proxy(s, (size_t)(e - s))) {
+		if (e > s && !conf_list_has(conf.http_trusted_proxies, s, (size_t)(e - s))) {
 			snprintf(client, sizeof(client), "%.*s", (int)(e - s), s);
 			return client;
 		}

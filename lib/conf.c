@@ -206,3 +206,16 @@ int conf_load(const char *path, struct strbuf *err)
 	}
 	return 0;
 }
+
+bool conf_list_has(const char *list, const char *word, size_t len)
+{
+	const char *p = list;
+	while (*p) {
+		size_t n = strcspn(p, " ,");
+		if (n && n == len && !memcmp(p, word, len))
+			return true;
+		p += n;
+		p += strspn(p, " ,");
+	}
+	return false;
+}

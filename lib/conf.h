@@ -96,4 +96,7 @@ int conf_load(const char *path, struct strbuf *err);
 /* Parse a whole file's text (the file loader and the fuzzer share this). name is for messages. */
 int conf_parse(const char *name, const char *text, size_t len, struct strbuf *err);
 
+/* Whether the word (len bytes) is one of list's words (a setting separated by spaces or commas). */
+bool conf_list_has(const char *list, const char *word, size_t len);
+
 #endif

@@ -554,21 +554,6 @@ static void write_out(struct http_request *req, const char *buf, size_t len)
 	}
 }
 
-/* Whether origin is one of http.cors_origins (exact, space or comma separated). */
-static bool cors_allowed(const char *origin)
-{
-	size_t len = strlen(origin);
-	const char *p = conf.http_cors_origins;
-	while (*p) {
-		size_t n = strcspn(p, " ,");
-		if (n && n == len && !memcmp(p, origin, len))
-			return true;
-		p += n;
-		p += strspn(p, " ,");
-	}
-	return false;
-}
-
 /*
  * CORS for the configured origins only: the origin is echoed, never "*", and no cookies are
  * involved (credentials travel in headers), so Access-Control-Allow-Credentials is not sent.
@@ -577,7 +562,8 @@ static void add_cors(const struct http_request *req, const struct http_response 
 		     struct strbuf *out)
 {
 	const char *origin = http_env(req, "HTTP_ORIGIN");
-	if (!origin || !*origin || strpbrk(origin, "\r\n") || !cors_allowed(origin))
+	if (!origin || !*origin || strpbrk(origin, "\r\n") ||
+	    !conf_list_has(conf.http_cors_origins, origin, strlen(origin)))
 		return;
 	strbuf_addf(out, "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n", origin);
 	if (resp->preflight)

@@ -116,17 +116,20 @@ void message_json(struct json_object *o, const struct db_stmt *st, unsigned c, l
 	"JOIN thread_members tm ON tm.thread_id = IF(m.parent_id = 0, m.message_id, m.parent_id) " \
 	"AND tm.user_id = ?"
 
-int message_lookup(long long id, long long viewer, bool deleted_ok, struct message_ref *ref,
-		   bool *found)
+int message_target(struct http_request *req, struct http_response *resp, enum auth_need need,
+		   struct auth *a, struct message_ref *ref)
 {
 	static const char sql[] =
 		"SELECT m.message_id, m.parent_id, m.author_id, m.message_status, "
 		"m.message_markup FROM messages m " VISIBLE_TO_VIEWER " WHERE m.message_id = ?";
+	long long id = req->params[0].num;
 	struct db_stmt *st;
-	int rc = db_run(&st, sql, DB_ARGS(DB_INT(viewer), DB_INT(id)));
-	*found = false;
-	if (rc)
-		return rc;
+	int ret, rc;
+
+	if ((ret = auth_require(req, resp, need, a)))
+		return ret;
+	if ((rc = db_run(&st, sql, DB_ARGS(DB_INT(a->user_id), DB_INT(id)))))
+		return resp_db_error(resp, rc);
 	if ((rc = db_next(st)) == 1) {
 		size_t len;
 		const char *status = db_str(st, 3, NULL);
@@ -136,10 +139,13 @@ int message_lookup(long long id, long long viewer, bool deleted_ok, struct messa
 		ref->author_id = db_int(st, 2);
 		ref->deleted = strcmp(status, "active") != 0;
 		digest(ref->digest, ref->id, status, markup, len);
-		*found = deleted_ok || !ref->deleted;
 	}
 	db_done(st);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return resp_db_error(resp, rc);
+	if (rc == 0 || ref->deleted)
+		return resp_error(resp, ERR_NOT_FOUND, "no message %lld", id);
+	return 0;
 }
 
 /* ---- posting ---- */
@@ -546,15 +552,10 @@ int messages_delete(struct http_request *req, struct http_response *resp)
 		"WHERE tm.thread_id = ? AND m.parent_id = 0 AND m.reply_count = 0";
 	struct message_ref ref;
 	struct auth a;
-	bool found;
 	int ret, rc;
 
-	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
+	if ((ret = message_target(req, resp, AUTH_WRITE, &a, &ref)))
 		return ret;
-	if ((rc = message_lookup(req->params[0].num, a.user_id, false, &ref, &found)))
-		return resp_db_error(resp, rc);
-	if (!found)
-		return resp_error(resp, ERR_NOT_FOUND, "no message %lld", req->params[0].num);
 	if (ref.author_id != a.user_id)
 		return resp_error(resp, ERR_FORBIDDEN, "only the author deletes a message");
 	if ((rc = db_begin()) || (rc = db_exec(mark, DB_ARGS(DB_INT(ref.id)))) ||

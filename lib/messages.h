@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "auth.h"
 #include "db.h"
 #include "http.h"
 #include "page.h"
@@ -34,11 +35,12 @@ struct message_ref {
 };
 
 /*
- * Look up message id as seen by viewer. Returns 0 with *found telling whether it exists, is
- * visible to viewer and (unless deleted_ok) is not deleted; or a negative enum db_rc.
+ * The message of the route's {id} for a request that acts on it: authenticates with need into *a,
+ * then finds the message, visible to the caller and not deleted, into *ref. Returns 0, or the
+ * status of the answer it made (401, 403, 404, 5xx).
  */
-int message_lookup(long long id, long long viewer, bool deleted_ok, struct message_ref *ref,
-		   bool *found);
+int message_target(struct http_request *req, struct http_response *resp, enum auth_need need,
+		   struct auth *a, struct message_ref *ref);
 
 /*
  * The message_text field: trimmed, 1 to messaging.max_chars code points. Returns the trimmed

@@ -28,15 +28,10 @@ int replies_list(struct http_request *req, struct http_response *resp)
 	struct message_ref ref;
 	struct page p;
 	struct auth a;
-	bool found;
-	int ret, rc;
+	int ret;
 
-	if ((ret = auth_require(req, resp, AUTH_READ, &a)))
+	if ((ret = message_target(req, resp, AUTH_READ, &a, &ref)))
 		return ret;
-	if ((rc = message_lookup(req->params[0].num, a.user_id, false, &ref, &found)))
-		return resp_db_error(resp, rc);
-	if (!found)
-		return resp_error(resp, ERR_NOT_FOUND, "no message %lld", req->params[0].num);
 	if ((ret = page_parse(req, resp, 0, 100, false, &p)))
 		return ret;
 
@@ -133,15 +128,10 @@ int replies_create(struct http_request *req, struct http_response *resp)
 	struct post p;
 	long long reply_to = 0;
 	size_t len = 0;
-	bool found;
 	int ret, rc;
 
-	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
+	if ((ret = message_target(req, resp, AUTH_WRITE, &a, &ref)))
 		return ret;
-	if ((rc = message_lookup(req->params[0].num, a.user_id, false, &ref, &found)))
-		return resp_db_error(resp, rc);
-	if (!found)
-		return resp_error(resp, ERR_NOT_FOUND, "no message %lld", req->params[0].num);
 	body_allow_only(req, resp, fields);
 	const char *text = message_text(req, resp, &len);
 	if (body_int(req, resp, "reply_to_id", false, 1, INT64_MAX, &reply_to) &&

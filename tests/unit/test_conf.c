@@ -258,6 +258,22 @@ static void test_load(void **state)
 	unsetenv("KINGLET_DB_PASSWORD");
 }
 
+/* The lists of http.trusted_proxies and http.cors_origins: whole words only. */
+static void test_list_has(void **state)
+{
+	(void)state;
+	const char *list = " 10.0.0.1, ,192.0.2.7 https://a.example";
+	assert_true(conf_list_has(list, "10.0.0.1", 8));
+	assert_true(conf_list_has(list, "192.0.2.7", 9));
+	assert_true(conf_list_has(list, "https://a.example", 17));
+	assert_true(conf_list_has(list, "192.0.2.70", 9)); /* len bytes of the word */
+	assert_false(conf_list_has(list, "10.0.0.10", 9));
+	assert_false(conf_list_has(list, "10.0.0.", 7));
+	assert_false(conf_list_has(list, "https://a.example.org", 21));
+	assert_false(conf_list_has(list, "", 0));
+	assert_false(conf_list_has("", "10.0.0.1", 8));
+}
+
 static void test_load_missing_file(void **state)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -274,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_set),
 		cmocka_unit_test(test_set_strings), cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_load),	    cmocka_unit_test(test_load_missing_file),
+		cmocka_unit_test(test_list_has),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
