@@ -112,6 +112,7 @@ int auth_end(struct http_request *req, struct http_response *resp, const struct 
 	static const char touch[] = "UPDATE tokens SET last_used_at = NOW() WHERE token_id = ?";
 	struct db_stmt *own = NULL;
 	long long idle;
+	bool usable;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
@@ -134,7 +135,11 @@ int auth_end(struct http_request *req, struct http_response *resp, const struct 
 	a->can_write = !strcmp(db_str(st, first + 3, NULL), "write");
 	snprintf(a->user_name, sizeof(a->user_name), "%s", db_str(st, first + 4, NULL));
 	idle = db_int(st, first + 5);
+	usable = db_int(st, first + 6) &&
+		 (!a->is_session || idle < (long long)conf.auth_session_idle_days * 86400);
 	db_done(own);
+	if (!usable)
+		return unauthorized(resp, ERR_INVALID_SESSION, "unknown, expired or revoked token");
 	if (idle >= TOUCH_AFTER_SECONDS && (rc = db_exec(touch, DB_ARGS(DB_INT(a->token_id)))))
 		return resp_db_error(resp, rc);
 	if (ap->api_key && a->is_session)

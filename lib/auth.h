@@ -41,9 +41,10 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
  * trip to the database instead of two). auth_begin reads the credentials and answers what needs
  * no database (401 for missing, malformed or mismatched credentials, 400). The statement then
  * starts its FROM with AUTH_FROM (tokens t, their users tu), binds AUTH_ARGS before its own
- * arguments, and selects the AUTH_NCOLS columns AUTH_COLUMNS somewhere; a row means the token is
- * valid. auth_end finishes with that row's columns from first (st NULL when the statement read no
- * row: it then looks the token up alone) and answers like auth_require.
+ * arguments, and selects the AUTH_NCOLS columns AUTH_COLUMNS somewhere; a row means the token
+ * exists (auth_end checks that it may be used). auth_end finishes with that row's columns from
+ * first (st NULL when the statement read no row: it then looks the token up alone) and answers like
+ * auth_require.
  */
 struct auth_pending {
 	enum auth_need need;
@@ -52,17 +53,19 @@ struct auth_pending {
 	const char *t_name, *t_id; /* the triple's user_name and user_id, or NULL */
 };
 
-#define AUTH_FROM                                                                                  \
-	"tokens t JOIN users tu ON tu.user_id = t.user_id AND t.token_hash = ? AND "               \
-	"t.revoked_at IS NULL AND tu.user_status = 'active' AND "                                  \
-	"(t.expires_at IS NULL OR t.expires_at > NOW()) AND "                                      \
-	"(t.kind = 'personal' OR t.last_used_at > NOW() - INTERVAL ? DAY)"
-#define AUTH_ARGS(ap)                                                                              \
-	DB_STRN((const char *)(ap)->hash, SHA256_LEN), DB_INT(conf.auth_session_idle_days)
+/*
+ * Whether the token may be used (not revoked, its user active, not expired) is a column, not a
+ * condition of the join, and a session's idle time is checked in auth_end: MariaDB optimizes a
+ * prepared statement again at every execution, and those conditions made it spend a third more
+ * on GET /messages/N (bench/README.md).
+ */
+#define AUTH_FROM "tokens t JOIN users tu ON tu.user_id = t.user_id AND t.token_hash = ?"
+#define AUTH_ARGS(ap) DB_STRN((const char *)(ap)->hash, SHA256_LEN)
 #define AUTH_COLUMNS                                                                               \
 	"t.token_id, t.user_id, t.kind, t.scope, tu.user_name, "                                   \
-	"TIMESTAMPDIFF(SECOND, t.last_used_at, NOW())"
-#define AUTH_NCOLS 6
+	"TIMESTAMPDIFF(SECOND, t.last_used_at, NOW()), t.revoked_at IS NULL AND "                  \
+	"tu.user_status = 'active' AND (t.expires_at IS NULL OR t.expires_at > NOW())"
+#define AUTH_NCOLS 7
 
 int auth_begin(struct http_request *req, struct http_response *resp, enum auth_need need,
 	       struct auth_pending *ap);

@@ -35,6 +35,8 @@ struct db_arg {
 	(const struct db_arg[]){ __VA_ARGS__ },                                                    \
 		sizeof((const struct db_arg[]){ __VA_ARGS__ }) / sizeof(struct db_arg)
 #define DB_NOARGS NULL, 0
+/* The number of arguments in an array of them (the list functions take the array and its count). */
+#define DB_NARGS(args) (sizeof(args) / sizeof((args)[0]))
 
 struct db_stmt;
 

@@ -115,8 +115,8 @@ int lists_requests(struct http_request *req, struct http_response *resp)
 	    (ret = page_parse(req, resp, 0, 20, true, &p)))
 		return ret;
 	struct db_arg args[] = { DB_INT(a.user_id), DB_NULL, DB_NULL, DB_NULL };
-	return page_list(req, resp, &p, forward, backward, args, 4, request_json, a.user_id,
-			 "/lists/requests", "requests");
+	return page_list(req, resp, &p, forward, backward, args, DB_NARGS(args), request_json,
+			 a.user_id, "/lists/requests", "requests");
 }
 
 /* Inside the decision's transaction: the system account tells the requester. */

@@ -484,7 +484,8 @@ int messages_get(struct http_request *req, struct http_response *resp)
 	 * than a LEFT JOIN); no row: the token is looked up alone to tell 401 from 404.
 	 */
 	static const char sql[] =
-		"SELECT " MESSAGE_COLUMNS ", " AUTH_COLUMNS " FROM " AUTH_FROM " JOIN " MESSAGE_FROM
+		"SELECT STRAIGHT_JOIN " MESSAGE_COLUMNS ", " AUTH_COLUMNS " FROM " AUTH_FROM
+		" JOIN " MESSAGE_FROM
 		" ON m.message_id = ? AND m.message_status = 'active' JOIN thread_members tm ON "
 		"tm.thread_id = IF(m.parent_id = 0, m.message_id, m.parent_id) AND "
 		"tm.user_id = t.user_id";
@@ -616,12 +617,13 @@ int messages_stream(struct http_request *req, struct http_response *resp)
 	if (p.offset) {
 		struct db_arg args[] = { AUTH_ARGS(&ap), DB_STRN((const char *)ap.hash, SHA256_LEN),
 					 DB_NULL, DB_NULL, DB_NULL };
-		return page_list_auth(req, resp, &p, numbered, backward, args, 6, message_row, &ap,
-				      1 + MESSAGE_NCOLS, &a, "/messages", "messages");
+		return page_list_auth(req, resp, &p, numbered, backward, args, DB_NARGS(args),
+				      message_row, &ap, 1 + MESSAGE_NCOLS, &a, "/messages",
+				      "messages");
 	}
 	struct db_arg args[] = { AUTH_ARGS(&ap), DB_NULL, DB_NULL, DB_NULL };
-	return page_list_auth(req, resp, &p, forward, backward, args, 5, message_row, &ap,
-			      1 + MESSAGE_NCOLS, &a, "/messages", "messages");
+	return page_list_auth(req, resp, &p, forward, backward, args, DB_NARGS(args), message_row,
+			      &ap, 1 + MESSAGE_NCOLS, &a, "/messages", "messages");
 }
 
 #define SINCE_WHERE                                                                                \
@@ -681,8 +683,8 @@ int messages_since(struct http_request *req, struct http_response *resp)
 		DB_INT(a.user_id), DB_INT(a.user_id), DB_INT(first_id), DB_INT(epoch),
 		DB_NULL,	   DB_NULL,	      DB_NULL
 	};
-	ret = page_list(req, resp, &p, forward, backward, args, 7, message_row, a.user_id, path.buf,
-			"messages");
+	ret = page_list(req, resp, &p, forward, backward, args, DB_NARGS(args), message_row,
+			a.user_id, path.buf, "messages");
 	strbuf_release(&path);
 	return ret;
 }

@@ -38,8 +38,8 @@ int replies_list(struct http_request *req, struct http_response *resp)
 	struct db_arg args[] = { DB_INT(ref.thread_id), DB_NULL, DB_NULL, DB_NULL };
 	struct strbuf path = STRBUF_INIT;
 	strbuf_addf(&path, "/messages/%lld/replies", req->params[0].num);
-	ret = page_list(req, resp, &p, forward, backward, args, 4, message_row, a.user_id, path.buf,
-			"messages");
+	ret = page_list(req, resp, &p, forward, backward, args, DB_NARGS(args), message_row,
+			a.user_id, path.buf, "messages");
 	strbuf_release(&path);
 	return ret;
 }

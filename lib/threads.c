@@ -75,6 +75,6 @@ int threads_list(struct http_request *req, struct http_response *resp)
 		return st ? st : ret;
 	}
 	struct db_arg args[] = { AUTH_ARGS(&ap), DB_NULL, DB_NULL, DB_NULL };
-	return page_list_auth(req, resp, &p, forward, backward, args, 5, thread_json, &ap,
-			      THREADS_NCOLS, &a, "/messages/threads", "threads");
+	return page_list_auth(req, resp, &p, forward, backward, args, DB_NARGS(args), thread_json,
+			      &ap, THREADS_NCOLS, &a, "/messages/threads", "threads");
 }

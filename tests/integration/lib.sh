@@ -194,6 +194,9 @@ make_user() {
 	session_of "$1" "$1-password"
 }
 
+# kt_sql QUERY: the answer from the file's database, without column names.
+kt_sql() { db_root -N "$KT_DB" -e "$1"; }
+
 # ---------------------------------------------------------------- messages, replies, threads
 # Shared by the t03xx files (API.md §5). post_message and reply print the new id for $(...) and
 # report a failure on stderr.

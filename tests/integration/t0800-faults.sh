@@ -81,27 +81,24 @@ for k in "${!STEPS[@]}"; do
 	"
 done
 
-# count_sql QUERY: one number from the test database.
-count_sql() { db_root -N "$KT_DB" -e "$1"; }
-
 test_expect "afterwards the database is consistent: counters equal rows, no half-written post" '
 	# reply_count of every thread starter is the number of its replies
-	[ "$(count_sql "SELECT COUNT(*) FROM messages s WHERE s.parent_id = 0 AND s.reply_count <>
+	[ "$(kt_sql "SELECT COUNT(*) FROM messages s WHERE s.parent_id = 0 AND s.reply_count <>
 		(SELECT COUNT(*) FROM messages r WHERE r.parent_id = s.message_id)")" -eq 0 ]
 	# every active message is in the stream of every member of its thread, and nowhere else
-	[ "$(count_sql "SELECT COUNT(*) FROM messages m JOIN thread_members tm
+	[ "$(kt_sql "SELECT COUNT(*) FROM messages m JOIN thread_members tm
 		ON tm.thread_id = IF(m.parent_id = 0, m.message_id, m.parent_id)
 		LEFT JOIN inbox i ON i.message_id = m.message_id AND i.user_id = tm.user_id
 		WHERE m.message_status = \"active\" AND i.user_id IS NULL")" -eq 0 ]
-	[ "$(count_sql "SELECT COUNT(*) FROM inbox i JOIN messages m ON m.message_id = i.message_id
+	[ "$(kt_sql "SELECT COUNT(*) FROM inbox i JOIN messages m ON m.message_id = i.message_id
 		WHERE m.message_status <> \"active\"")" -eq 0 ]
 	# every thread has its members, every Idempotency-Key its message
-	[ "$(count_sql "SELECT COUNT(*) FROM messages m WHERE m.parent_id = 0 AND m.message_status = \"active\"
+	[ "$(kt_sql "SELECT COUNT(*) FROM messages m WHERE m.parent_id = 0 AND m.message_status = \"active\"
 		AND NOT EXISTS (SELECT 1 FROM thread_members tm WHERE tm.thread_id = m.message_id)")" -eq 0 ]
-	[ "$(count_sql "SELECT COUNT(*) FROM idempotency_keys k LEFT JOIN messages m ON m.message_id = k.message_id
+	[ "$(kt_sql "SELECT COUNT(*) FROM idempotency_keys k LEFT JOIN messages m ON m.message_id = k.message_id
 		WHERE m.message_id IS NULL")" -eq 0 ]
 	# an activated account used its token; a pending one still has one
-	[ "$(count_sql "SELECT COUNT(*) FROM users u WHERE u.user_status = \"pending\" AND NOT EXISTS
+	[ "$(kt_sql "SELECT COUNT(*) FROM users u WHERE u.user_status = \"pending\" AND NOT EXISTS
 		(SELECT 1 FROM mail_tokens t WHERE t.user_id = u.user_id AND t.used_at IS NULL)")" -eq 0 ]
 '
 

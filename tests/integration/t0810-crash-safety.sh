@@ -49,21 +49,19 @@ test_expect "concurrent replies survive kill -9 of the programs and a MariaDB re
 	! grep -v " 201 " "$KT_TMP/outcomes" || { echo "some replies were never acknowledged"; exit 1; }
 '
 
-count_sql() { db_root -N "$KT_DB" -e "$1"; }
-
 test_expect "every acknowledged reply exists exactly once, with the id it was acknowledged with" '
 	while read -r key code id; do
-		[ "$(count_sql "SELECT COUNT(*) FROM messages WHERE message_markup = \"reply $key\"")" -eq 1 ] ||
-			{ echo "reply $key is there $(count_sql "SELECT COUNT(*) FROM messages WHERE message_markup = \"reply $key\"") times"; exit 1; }
-		[ "$(count_sql "SELECT message_markup FROM messages WHERE message_id = $id")" = "reply $key" ]
+		[ "$(kt_sql "SELECT COUNT(*) FROM messages WHERE message_markup = \"reply $key\"")" -eq 1 ] ||
+			{ echo "reply $key is there $(kt_sql "SELECT COUNT(*) FROM messages WHERE message_markup = \"reply $key\"") times"; exit 1; }
+		[ "$(kt_sql "SELECT message_markup FROM messages WHERE message_id = $id")" = "reply $key" ]
 	done <"$KT_TMP/outcomes"
 '
 
 test_expect "the thread counter equals its rows, and the streams hold every reply once per member" '
-	replies=$(count_sql "SELECT COUNT(*) FROM messages WHERE parent_id = $THREAD")
+	replies=$(kt_sql "SELECT COUNT(*) FROM messages WHERE parent_id = $THREAD")
 	[ "$replies" -eq $((WRITERS * REPLIES)) ]
-	[ "$(count_sql "SELECT reply_count FROM messages WHERE message_id = $THREAD")" -eq "$replies" ]
-	[ "$(count_sql "SELECT COUNT(*) FROM inbox i JOIN messages m ON m.message_id = i.message_id
+	[ "$(kt_sql "SELECT reply_count FROM messages WHERE message_id = $THREAD")" -eq "$replies" ]
+	[ "$(kt_sql "SELECT COUNT(*) FROM inbox i JOIN messages m ON m.message_id = i.message_id
 		WHERE m.parent_id = $THREAD")" -eq $((2 * replies)) ]
 	api GET "/api/v1/messages/$THREAD" -H "Authorization: Bearer $ALICE"
 	assert_json .reply_count "$replies"
