@@ -126,6 +126,7 @@ int message_target(struct http_request *req, struct http_response *resp, enum au
 	struct db_stmt *st;
 	int ret, rc;
 
+	memset(ref, 0, sizeof(*ref));
 	if ((ret = auth_require(req, resp, need, a)))
 		return ret;
 	if ((rc = db_run(&st, sql, DB_ARGS(DB_INT(a->user_id), DB_INT(id)))))
