@@ -152,9 +152,9 @@ uninstall:
 lint:
 	@scripts/lint.sh
 format:
-	clang-format -i lib/*.[ch] cgi-bin/*.c tests/unit/*.[ch]
+	clang-format -i lib/*.[ch] cgi-bin/*.c tests/unit/*.[ch] bench/*.c
 format-check:
-	clang-format --dry-run --Werror lib/*.[ch] cgi-bin/*.c tests/unit/*.[ch]
+	clang-format --dry-run --Werror lib/*.[ch] cgi-bin/*.c tests/unit/*.[ch] bench/*.c
 
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build-check EXTRA_CFLAGS=-Werror all unit-bins
@@ -167,7 +167,8 @@ asan: deps
 
 # make bench: throughput and latency against the ceiling programs (bench/README.md); not part of
 # make test. BENCH_SECONDS, BENCH_10M=1 and the rest: see bench/run --help.
-BENCH_BINS = $(BUILD)/bench/ceiling_static $(BUILD)/bench/ceiling_db $(BUILD)/bench/scrypt_rate
+BENCH_BINS = $(BUILD)/bench/ceiling_static $(BUILD)/bench/ceiling_db $(BUILD)/bench/scrypt_rate \
+             $(BUILD)/bench/stmt_cost
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 bench: deps
