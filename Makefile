@@ -183,7 +183,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_BINS     = $(patsubst %.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 export FUZZ_BUILD
-.PHONY: fuzz fuzz-bins clean-fuzz
+.PHONY: fuzz fuzz-bins fuzz-merge clean-fuzz
 test: fuzz-bins
 fuzz-bins: deps
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CFLAGS='-O1 -g -fno-omit-frame-pointer' \
@@ -194,6 +194,11 @@ $(FUZZ_BUILD)/tests/fuzz/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 fuzz: fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run --fuzz-only
+# Into the committed corpora, what make fuzz found that adds coverage (libFuzzer's -merge=1).
+fuzz-merge: fuzz-bins
+	@for bin in $(FUZZ_BINS); do name=$${bin##*/fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+	  $$bin -merge=1 tests/fuzz/corpus/$$name $(FUZZ_BUILD)/corpus/$$name 2>/dev/null || exit 1; \
+	  echo "$$name: $$(ls tests/fuzz/corpus/$$name | wc -l) inputs"; done
 clean: clean-fuzz
 clean-fuzz:
 	rm -rf $(FUZZ_BUILD)

@@ -84,9 +84,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		int rc = db_run(&st, argv[3], args, nargs);
-		while (!rc && (rc = db_next(st)) == 1)
-			rows += i > 0;
-		db_done(st);
+		if (!rc) {
+			while ((rc = db_next(st)) == 1)
+				rows += i > 0;
+			db_done(st);
+		}
 		if (rc < 0) {
 			fprintf(stderr,
 				"stmt_cost: the statement failed (see the log line above)\n");

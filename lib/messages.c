@@ -485,8 +485,7 @@ int messages_get(struct http_request *req, struct http_response *resp)
 	 * than a LEFT JOIN); no row: the token is looked up alone to tell 401 from 404.
 	 */
 	static const char sql[] =
-		"SELECT STRAIGHT_JOIN " MESSAGE_COLUMNS ", " AUTH_COLUMNS " FROM " AUTH_FROM
-		" JOIN " MESSAGE_FROM
+		"SELECT " MESSAGE_COLUMNS ", " AUTH_COLUMNS " FROM " AUTH_FROM " JOIN " MESSAGE_FROM
 		" ON m.message_id = ? AND m.message_status = 'active' JOIN thread_members tm ON "
 		"tm.thread_id = IF(m.parent_id = 0, m.message_id, m.parent_id) AND "
 		"tm.user_id = t.user_id";
