@@ -106,8 +106,12 @@ static int spool(const struct strbuf *msg)
 	int ret = -1, fd = -1;
 	if (random_uuid(id) < 0)
 		goto out;
-	/* Names sort by time, so the newest mail is the last file. */
-	strbuf_addf(&final, "%s/%lld-%s.eml", conf.mail_spool_dir, (long long)time(NULL), id);
+	/* Names sort by time to the nanosecond, so the newest mail is the last file (two mails of
+	 * one second, a sign-up's and a reset's, in the order they were sent). */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	strbuf_addf(&final, "%s/%lld.%09ld-%s.eml", conf.mail_spool_dir, (long long)now.tv_sec,
+		    now.tv_nsec, id);
 	strbuf_addf(&tmp, "%s/.tmp-%s", conf.mail_spool_dir, id);
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	if (fd < 0 || write_all(fd, msg->buf, msg->len) < 0 || fsync(fd) < 0) {

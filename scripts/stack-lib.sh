@@ -373,11 +373,32 @@ web_wait_ready() {
 	return 1
 }
 
+# web_grant_search PATH...: every directory above each PATH that $WEB_USER cannot pass through
+# (a checkout in /root, or in a mktemp -d directory, is mode 700) gets an ACL entry that lets
+# that user, and no one else, search it: execute, not read.
+web_grant_search() {
+	local path dir part parts
+	for path in "$@"; do
+		dir=''
+		IFS=/ read -r -a parts <<<"${path#/}"
+		for part in "${parts[@]}"; do
+			[ -n "$part" ] || continue
+			dir=$dir/$part
+			! runuser -u "$WEB_USER" -- test -x "$dir" || continue
+			stack_say "letting $WEB_USER search $dir (ACL u:$WEB_USER:x), to reach the programs"
+			setfacl -m "u:$WEB_USER:x" "$dir"
+		done
+	done
+}
+
 # When the server and the programs run as another user (www-data, see web_init): the
 # configuration becomes readable by its group, what the programs write to (logs, mail, the
-# rate-limit file, tmp/) its own; then check that user reaches everything.
+# rate-limit file, tmp/) its own, the directories above them searchable; then check that user
+# reaches everything.
 web_grant_access() {
 	[ "$WEB_USER" != "$(id -un)" ] || return 0
+	web_grant_search "$WEB_BUILD/cgi-bin" "$WEB_DIR" "$KINGLET_ROOT/openapi" \
+		${DB_SOCKET:+"$(dirname "$DB_SOCKET")"}
 	chgrp "$WEB_GROUP" "$WEB_APP_CONF"
 	chmod 640 "$WEB_APP_CONF"
 	chown -R "$WEB_USER:$WEB_GROUP" "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/tmp"

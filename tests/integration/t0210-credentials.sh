@@ -30,7 +30,8 @@ assert_accepted() {
 }
 
 test_expect "a session and a personal access token in use work everywhere" '
-	assert_accepted "$ALICE" && assert_accepted "$PAT"
+	assert_accepted "$ALICE"
+	assert_accepted "$PAT"
 '
 
 test_expect "a session idle for auth.session_idle_days stops working; a personal token does not idle out" '

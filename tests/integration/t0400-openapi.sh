@@ -117,53 +117,83 @@ test_expect "the document says the version the handshake reports" '
 # ---------------------------------------------------------------- real responses
 
 test_expect "service routes answer what the document declares" '
-	api GET /api/v1/time && record GET /time
-	api GET /api/v1/health && record GET /health
-	api GET "/api/v1/health?verbose=1" && record GET /health
-	api GET /api/v1/openapi.json && record GET /openapi.json
-	api GET /api/v1/nope && record - "#/components/responses/NotFound"
-	api DELETE /api/v1/time && record - "#/components/responses/MethodNotAllowed"
+	api GET /api/v1/time
+	record GET /time
+	api GET /api/v1/health
+	record GET /health
+	api GET "/api/v1/health?verbose=1"
+	record GET /health
+	api GET /api/v1/openapi.json
+	record GET /openapi.json
+	api GET /api/v1/nope
+	record - "#/components/responses/NotFound"
+	api DELETE /api/v1/time
+	record - "#/components/responses/MethodNotAllowed"
 	assert_header Allow
 '
 
 test_expect "users routes answer what the document declares" '
 	api_json POST /api/v1/users "{\"user_name\":\"ann\",\"email\":\"ann@example.com\",\"password\":\"ann-password\"}"
-	assert_status 201 && record POST /users
+	assert_status 201
+	record POST /users
 	api_json POST /api/v1/users "{\"user_name\":\"ann\",\"email\":\"ann2@example.com\"}"
-	assert_status 409 && record POST /users
+	assert_status 409
+	record POST /users
 	api_json POST /api/v1/users "{\"user_name\":\"a b\",\"email\":\"x\",\"color\":1}"
-	assert_status 422 && record POST /users
+	assert_status 422
+	record POST /users
 	api POST /api/v1/users -H "Content-Type: text/plain" --data-binary "hello"
-	assert_status 415 && record POST /users
+	assert_status 415
+	record POST /users
 	head -c 70000 /dev/zero | tr "\0" "a" >"$KT_TMP/big"
 	api POST /api/v1/users -H "Content-Type: application/json" --data-binary "@$KT_TMP/big"
-	assert_status 413 && record POST /users
+	assert_status 413
+	record POST /users
 	api POST /api/v1/users -H "Content-Type: application/json" --data-binary "[1"
-	assert_status 400 && record POST /users
+	assert_status 400
+	record POST /users
 	token=$(activation_token ann@example.com)
-	api GET "/api/v1/users/activate/$token" && assert_status 200 && record GET "/users/activate/{digest}"
-	api GET "/api/v1/users/activate/$token" && assert_status 400 && record GET "/users/activate/{digest}"
+	api GET "/api/v1/users/activate/$token"
+	assert_status 200
+	record GET "/users/activate/{digest}"
+	api GET "/api/v1/users/activate/$token"
+	assert_status 400
+	record GET "/users/activate/{digest}"
 	api_json POST /api/v1/users/activate "{\"user_digest\":\"$token\"}"
-	assert_status 400 && record POST /users/activate
+	assert_status 400
+	record POST /users/activate
 	api_json POST /api/v1/users/activate/resend "{\"email\":\"nobody@example.com\"}"
-	assert_status 200 && record POST /users/activate/resend
-	login ann ann-password && assert_status 200 && record POST /users/login
-	login ann wrong-password && assert_status 401 && record POST /users/login
-	login ann wrong-password && login ann wrong-password
-	assert_status 429 && record POST /users/login
+	assert_status 200
+	record POST /users/activate/resend
+	login ann ann-password
+	assert_status 200
+	record POST /users/login
+	login ann wrong-password
+	assert_status 401
+	record POST /users/login
+	login ann wrong-password
+	login ann wrong-password
+	assert_status 429
+	record POST /users/login
 	assert_header Retry-After
 	api_json POST /api/v1/users/password "{\"email\":\"ann@example.com\"}"
-	assert_status 200 && record POST /users/password
+	assert_status 200
+	record POST /users/password
 '
 
 test_expect "profile, password and token routes answer what the document declares" '
 	make_user bob >/dev/null
 	make_user cy >/dev/null
 	bob=$(session_of bob bob-password)
-	as "$bob" GET /api/v1/users/bob "/users/{name}" && assert_status 200
-	as "$bob" GET /api/v1/users/cy "/users/{name}" && assert_status 200
-	as "$bob" GET /api/v1/users/nobody "/users/{name}" && assert_status 404
-	api GET /api/v1/users/bob && assert_status 401 && record GET "/users/{name}"
+	as "$bob" GET /api/v1/users/bob "/users/{name}"
+	assert_status 200
+	as "$bob" GET /api/v1/users/cy "/users/{name}"
+	assert_status 200
+	as "$bob" GET /api/v1/users/nobody "/users/{name}"
+	assert_status 404
+	api GET /api/v1/users/bob
+	assert_status 401
+	record GET "/users/{name}"
 	assert_header WWW-Authenticate
 	as "$bob" PUT /api/v1/users /users "{\"desc_markup\":\"hi @cy www.example.com\"}"
 	assert_status 200
@@ -176,27 +206,39 @@ test_expect "profile, password and token routes answer what the document declare
 	pat_id=$(jq -r .token_id "$KT_TMP/body")
 	as "$bob" POST /api/v1/users/tokens /users/tokens "{\"name\":\"forever\"}"
 	assert_status 201
-	as "$bob" GET /api/v1/users/tokens /users/tokens && assert_status 200
+	as "$bob" GET /api/v1/users/tokens /users/tokens
+	assert_status 200
 	api_json POST /api/v1/messages "{\"message_text\":\"@bob note\"}" -H "X-Api-Key: $pat"
-	assert_status 403 && record POST /messages
+	assert_status 403
+	record POST /messages
+	api GET /api/v1/users/tokens
+	assert_status 401
+	record GET /users/tokens
 	api GET /api/v1/users/tokens -H "X-Api-Key: $pat"
-	assert_status 401 && record GET /users/tokens
-	as "$pat" GET /api/v1/users/tokens /users/tokens && assert_status 403
-	as "$bob" DELETE "/api/v1/users/tokens/$pat_id" "/users/tokens/{id}" && assert_status 200
-	as "$bob" DELETE "/api/v1/users/tokens/$pat_id" "/users/tokens/{id}" && assert_status 404
+	assert_status 403
+	record GET /users/tokens
+	as "$pat" GET /api/v1/users/tokens /users/tokens
+	assert_status 403
+	as "$bob" DELETE "/api/v1/users/tokens/$pat_id" "/users/tokens/{id}"
+	assert_status 200
+	as "$bob" DELETE "/api/v1/users/tokens/$pat_id" "/users/tokens/{id}"
+	assert_status 404
 	as "$bob" PUT /api/v1/users/password /users/password \
 		"{\"old_password\":\"bob-password\",\"new_password\":\"bob-password-2\",\"verify_password\":\"bob-password-2\"}"
 	assert_status 200
-	as "$bob" GET /api/v1/users/bob "/users/{name}" && assert_status 401
+	as "$bob" GET /api/v1/users/bob "/users/{name}"
+	assert_status 401
 	cy=$(session_of cy cy-password)
 	as "$cy" PUT /api/v1/users/password /users/password \
 		"{\"old_password\":\"wrong-password\",\"new_password\":\"cy-password-2\",\"verify_password\":\"cy-password-2\"}"
 	assert_status 403
 	api_json PUT /api/v1/users/password "{\"reset_token\":\"nope\",\"new_password\":\"12345678\",\"verify_password\":\"12345678\"}"
-	assert_status 400 && record PUT /users/password
+	assert_status 400
+	record PUT /users/password
 	api_json POST /api/v1/users/password "{\"user_name\":\"cy\"}"
 	api_json PUT /api/v1/users/password "{\"reset_token\":\"$(reset_token cy@example.com)\",\"new_password\":\"cy-password-3\",\"verify_password\":\"cy-password-3\"}"
-	assert_status 200 && record PUT /users/password
+	assert_status 200
+	record PUT /users/password
 '
 
 test_expect "message, reply, thread and list routes answer what the document declares" '
@@ -209,61 +251,94 @@ test_expect "message, reply, thread and list routes answer what the document dec
 	id=$(jq -r .message_id "$KT_TMP/body")
 	api_json POST /api/v1/messages "{\"message_text\":\"once, @eve\"}" -H "Authorization: Bearer $dee" -H "Idempotency-Key: k1"
 	api_json POST /api/v1/messages "{\"message_text\":\"once, @eve\"}" -H "Authorization: Bearer $dee" -H "Idempotency-Key: k1"
-	assert_status 201 && record POST /messages
+	assert_status 201
+	record POST /messages
 	assert_header Idempotent-Replayed true
 	api_json POST /api/v1/messages "{\"message_text\":\"twice, @eve\"}" -H "Authorization: Bearer $dee" -H "Idempotency-Key: k1"
-	assert_status 422 && record POST /messages
+	assert_status 422
+	record POST /messages
 	as "$dee" POST /api/v1/messages /messages "{\"message_text\":\"to @nobody\"}"
 	assert_status 422
 	as "$eve" POST "/api/v1/messages/$id/replies" "/messages/{id}/replies" "{\"message_text\":\"Yes @dee\",\"reply_to_id\":$id}"
 	assert_status 201
 	as "$eve" POST "/api/v1/messages/$id/replies" "/messages/{id}/replies" "{\"message_text\":\"And @dee\"}"
-	as "$dee" GET "/api/v1/messages/$id/replies?per_page=1" "/messages/{id}/replies" && assert_status 200
+	as "$dee" GET "/api/v1/messages/$id/replies?per_page=1" "/messages/{id}/replies"
+	assert_status 200
 	assert_header Link
 	as "$dee" GET "/api/v1/messages/$id/replies?after=$(jq -r ".pagination.next_after // 1" "$KT_TMP/body")" "/messages/{id}/replies"
 	assert_status 200
-	as "$dee" GET "/api/v1/messages?per_page=2" /messages && assert_status 200
+	as "$dee" GET "/api/v1/messages?per_page=2" /messages
+	assert_status 200
 	as "$dee" GET "/api/v1/messages?before=$(jq -r .pagination.next_before "$KT_TMP/body")" /messages
 	assert_status 200
-	as "$dee" GET /api/v1/messages/page/2 "/messages/page/{page}" && assert_status 200
-	as "$dee" GET "/api/v1/messages?per_page=101" /messages && assert_status 400
-	as "$dee" GET "/api/v1/messages?page=101&per_page=100" /messages && assert_status 400
-	as "$dee" GET /api/v1/messages/since/0 "/messages/since/{epoch}" && assert_status 200
-	as "$dee" GET "/api/v1/messages/$id" "/messages/{id}" && assert_status 200
+	as "$dee" GET /api/v1/messages/page/2 "/messages/page/{page}"
+	assert_status 200
+	as "$dee" GET "/api/v1/messages?per_page=101" /messages
+	assert_status 400
+	as "$dee" GET "/api/v1/messages?page=101&per_page=100" /messages
+	assert_status 400
+	as "$dee" GET /api/v1/messages/since/0 "/messages/since/{epoch}"
+	assert_status 200
+	as "$dee" GET "/api/v1/messages/$id" "/messages/{id}"
+	assert_status 200
 	etag=$(header ETag)
 	api GET "/api/v1/messages/$id" -H "Authorization: Bearer $dee" -H "If-None-Match: $etag"
-	assert_status 304 && record GET "/messages/{id}"
-	as "$dee" GET /api/v1/messages/5x "/messages/{id}" && assert_status 400
-	as "$dee" GET /api/v1/messages/999999 "/messages/{id}" && assert_status 404
-	as "$dee" GET /api/v1/messages/threads /messages/threads && assert_status 200
-	as "$dee" GET /api/v1/messages/threads/1 "/messages/threads/{page}" && assert_status 200
-	as "$dee" GET /api/v1/messages/threads/page/1 "/messages/threads/page/{page}" && assert_status 200
-	as "$eve" DELETE "/api/v1/messages/$id" "/messages/{id}" && assert_status 403
-	as "$dee" DELETE "/api/v1/messages/$id" "/messages/{id}" && assert_status 200
-	as "$dee" GET /api/v1/messages/threads /messages/threads && assert_status 200
-	as "$dee" GET /api/v1/lists/request/eve "/lists/request/{name}" && assert_status 200
-	as "$dee" POST /api/v1/lists/request/eve "/lists/request/{name}" && assert_status 409
-	as "$dee" POST /api/v1/lists/request/dee "/lists/request/{name}" && assert_status 422
-	as "$eve" GET /api/v1/lists/requests /lists/requests && assert_status 200
-	as "$eve" GET /api/v1/lists/approve/dee "/lists/approve/{name}" && assert_status 200
-	as "$eve" POST /api/v1/lists/reject/dee "/lists/reject/{name}" && assert_status 200
-	as "$eve" GET /api/v1/lists/reject/dee "/lists/reject/{name}" && assert_status 200
-	as "$eve" POST /api/v1/lists/approve/dee "/lists/approve/{name}" && assert_status 200
-	as "$dee" GET /api/v1/lists/approve/eve "/lists/approve/{name}" && assert_status 404
+	assert_status 304
+	record GET "/messages/{id}"
+	as "$dee" GET /api/v1/messages/5x "/messages/{id}"
+	assert_status 400
+	as "$dee" GET /api/v1/messages/999999 "/messages/{id}"
+	assert_status 404
+	as "$dee" GET /api/v1/messages/threads /messages/threads
+	assert_status 200
+	as "$dee" GET /api/v1/messages/threads/1 "/messages/threads/{page}"
+	assert_status 200
+	as "$dee" GET /api/v1/messages/threads/page/1 "/messages/threads/page/{page}"
+	assert_status 200
+	as "$eve" DELETE "/api/v1/messages/$id" "/messages/{id}"
+	assert_status 403
+	as "$dee" DELETE "/api/v1/messages/$id" "/messages/{id}"
+	assert_status 200
+	as "$dee" GET /api/v1/messages/threads /messages/threads
+	assert_status 200
+	as "$dee" GET /api/v1/lists/request/eve "/lists/request/{name}"
+	assert_status 200
+	as "$dee" POST /api/v1/lists/request/eve "/lists/request/{name}"
+	assert_status 409
+	as "$dee" POST /api/v1/lists/request/dee "/lists/request/{name}"
+	assert_status 422
+	as "$eve" GET /api/v1/lists/requests /lists/requests
+	assert_status 200
+	as "$eve" GET /api/v1/lists/approve/dee "/lists/approve/{name}"
+	assert_status 200
+	as "$eve" POST /api/v1/lists/reject/dee "/lists/reject/{name}"
+	assert_status 200
+	as "$eve" GET /api/v1/lists/reject/dee "/lists/reject/{name}"
+	assert_status 200
+	as "$eve" POST /api/v1/lists/approve/dee "/lists/approve/{name}"
+	assert_status 200
+	as "$dee" GET /api/v1/lists/approve/eve "/lists/approve/{name}"
+	assert_status 404
 '
 
 test_expect "logout and account deletion answer what the document declares" '
 	make_user fay >/dev/null
 	fay=$(session_of fay fay-password)
-	as "$fay" DELETE /api/v1/users/session /users/session && assert_status 200
+	as "$fay" DELETE /api/v1/users/session /users/session
+	assert_status 200
 	fay=$(session_of fay fay-password)
-	as "$fay" GET /api/v1/users/eve/logout "/users/{name}/logout" && assert_status 403
-	as "$fay" POST /api/v1/users/fay/logout "/users/{name}/logout" && assert_status 200
+	as "$fay" GET /api/v1/users/eve/logout "/users/{name}/logout"
+	assert_status 403
+	as "$fay" POST /api/v1/users/fay/logout "/users/{name}/logout"
+	assert_status 200
 	fay=$(session_of fay fay-password)
-	as "$fay" DELETE /api/v1/users/fay/logout "/users/{name}/logout" && assert_status 200
+	as "$fay" DELETE /api/v1/users/fay/logout "/users/{name}/logout"
+	assert_status 200
 	fay=$(session_of fay fay-password)
-	as "$fay" DELETE /api/v1/users /users "{\"password\":\"nope-nope\"}" && assert_status 403
-	as "$fay" DELETE /api/v1/users /users "{\"password\":\"fay-password\"}" && assert_status 200
+	as "$fay" DELETE /api/v1/users /users "{\"password\":\"nope-nope\"}"
+	assert_status 403
+	as "$fay" DELETE /api/v1/users /users "{\"password\":\"fay-password\"}"
+	assert_status 200
 '
 
 test_expect "every recorded response is one the document declares, and matches its schema and headers" '

@@ -22,8 +22,9 @@ test_expect "every response carries X-RateLimit-Limit, -Remaining and -Reset" '
 		assert_common
 		assert_header X-RateLimit-Limit 20
 		remaining=$(header X-RateLimit-Remaining)
-		[ "$remaining" -ge 0 ] && [ "$remaining" -le 19 ]
-		[ "$(header X-RateLimit-Reset)" -ge 0 ] && [ "$(header X-RateLimit-Reset)" -le 2 ]
+		[ "$remaining" -ge 0 ] && [ "$remaining" -le 19 ] || kt_fail "X-RateLimit-Remaining: $remaining"
+		reset=$(header X-RateLimit-Reset)
+		[ "$reset" -ge 0 ] && [ "$reset" -le 2 ] || kt_fail "X-RateLimit-Reset: $reset"
 	done
 '
 
