@@ -25,19 +25,25 @@ record() {
 	echo "$1 $2 $API_STATUS $dir" >>"$KT_TMP/manifest"
 }
 
-# as TOKEN METHOD PATH TEMPLATE [JSON]: a request with TOKEN as the Bearer token (a JSON body when
-# given), recorded under TEMPLATE.
+# answer STATUS METHOD TEMPLATE: the last answer has STATUS; recorded under METHOD TEMPLATE.
+answer() {
+	assert_status "$1" || return 1
+	record "$2" "$3"
+}
+
+# as STATUS TOKEN METHOD PATH TEMPLATE [JSON]: a request with TOKEN as the Bearer token (a JSON
+# body when given), answered with STATUS, recorded under TEMPLATE.
 as() {
-	local token=$1 method=$2 path=$3 template=$4
-	if [ $# -ge 5 ]; then
-		api_json "$method" "$path" "$5" -H "Authorization: Bearer $token"
+	local status=$1 token=$2 method=$3 path=$4 template=$5
+	if [ $# -ge 6 ]; then
+		api_json "$method" "$path" "$6" -H "Authorization: Bearer $token"
 	elif [ "$method" = POST ]; then
 		# An empty body, not none: lighttpd answers a POST without Content-Length with 411.
 		api "$method" "$path" -H "Authorization: Bearer $token" --data-binary ""
 	else
 		api "$method" "$path" -H "Authorization: Bearer $token"
-	fi
-	record "$method" "$template"
+	fi || return 1
+	answer "$status" "$method" "$template"
 }
 
 rm -f "$KT_TMP/manifest"
@@ -134,111 +140,77 @@ test_expect "service routes answer what the document declares" '
 
 test_expect "users routes answer what the document declares" '
 	api_json POST /api/v1/users "{\"user_name\":\"ann\",\"email\":\"ann@example.com\",\"password\":\"ann-password\"}"
-	assert_status 201
-	record POST /users
+	answer 201 POST /users
 	api_json POST /api/v1/users "{\"user_name\":\"ann\",\"email\":\"ann2@example.com\"}"
-	assert_status 409
-	record POST /users
+	answer 409 POST /users
 	api_json POST /api/v1/users "{\"user_name\":\"a b\",\"email\":\"x\",\"color\":1}"
-	assert_status 422
-	record POST /users
+	answer 422 POST /users
 	api POST /api/v1/users -H "Content-Type: text/plain" --data-binary "hello"
-	assert_status 415
-	record POST /users
+	answer 415 POST /users
 	head -c 70000 /dev/zero | tr "\0" "a" >"$KT_TMP/big"
 	api POST /api/v1/users -H "Content-Type: application/json" --data-binary "@$KT_TMP/big"
-	assert_status 413
-	record POST /users
+	answer 413 POST /users
 	api POST /api/v1/users -H "Content-Type: application/json" --data-binary "[1"
-	assert_status 400
-	record POST /users
+	answer 400 POST /users
 	token=$(activation_token ann@example.com)
 	api GET "/api/v1/users/activate/$token"
-	assert_status 200
-	record GET "/users/activate/{digest}"
+	answer 200 GET "/users/activate/{digest}"
 	api GET "/api/v1/users/activate/$token"
-	assert_status 400
-	record GET "/users/activate/{digest}"
+	answer 400 GET "/users/activate/{digest}"
 	api_json POST /api/v1/users/activate "{\"user_digest\":\"$token\"}"
-	assert_status 400
-	record POST /users/activate
+	answer 400 POST /users/activate
 	api_json POST /api/v1/users/activate/resend "{\"email\":\"nobody@example.com\"}"
-	assert_status 200
-	record POST /users/activate/resend
+	answer 200 POST /users/activate/resend
 	login ann ann-password
-	assert_status 200
-	record POST /users/login
+	answer 200 POST /users/login
 	login ann wrong-password
-	assert_status 401
-	record POST /users/login
+	answer 401 POST /users/login
 	login ann wrong-password
 	login ann wrong-password
-	assert_status 429
-	record POST /users/login
+	answer 429 POST /users/login
 	assert_header Retry-After
 	api_json POST /api/v1/users/password "{\"email\":\"ann@example.com\"}"
-	assert_status 200
-	record POST /users/password
+	answer 200 POST /users/password
 '
 
 test_expect "profile, password and token routes answer what the document declares" '
 	make_user bob >/dev/null
 	make_user cy >/dev/null
 	bob=$(session_of bob bob-password)
-	as "$bob" GET /api/v1/users/bob "/users/{name}"
-	assert_status 200
-	as "$bob" GET /api/v1/users/cy "/users/{name}"
-	assert_status 200
-	as "$bob" GET /api/v1/users/nobody "/users/{name}"
-	assert_status 404
+	as 200 "$bob" GET /api/v1/users/bob "/users/{name}"
+	as 200 "$bob" GET /api/v1/users/cy "/users/{name}"
+	as 404 "$bob" GET /api/v1/users/nobody "/users/{name}"
 	api GET /api/v1/users/bob
-	assert_status 401
-	record GET "/users/{name}"
+	answer 401 GET "/users/{name}"
 	assert_header WWW-Authenticate
-	as "$bob" PUT /api/v1/users /users "{\"desc_markup\":\"hi @cy www.example.com\"}"
-	assert_status 200
-	as "$bob" PATCH /api/v1/users /users "{\"user_status\":\"active\"}"
-	assert_status 422
-	as "$bob" POST /api/v1/users/tokens /users/tokens "{\"name\":\"ci\",\"scope\":\"read\",\"expires_in_days\":7}"
-	assert_status 201
+	as 200 "$bob" PUT /api/v1/users /users "{\"desc_markup\":\"hi @cy www.example.com\"}"
+	as 422 "$bob" PATCH /api/v1/users /users "{\"user_status\":\"active\"}"
+	as 201 "$bob" POST /api/v1/users/tokens /users/tokens "{\"name\":\"ci\",\"scope\":\"read\",\"expires_in_days\":7}"
 	assert_header Location "/api/v1/users/tokens/$(jq -r .token_id "$KT_TMP/body")"
 	pat=$(jq -r .token "$KT_TMP/body")
 	pat_id=$(jq -r .token_id "$KT_TMP/body")
-	as "$bob" POST /api/v1/users/tokens /users/tokens "{\"name\":\"forever\"}"
-	assert_status 201
-	as "$bob" GET /api/v1/users/tokens /users/tokens
-	assert_status 200
+	as 201 "$bob" POST /api/v1/users/tokens /users/tokens "{\"name\":\"forever\"}"
+	as 200 "$bob" GET /api/v1/users/tokens /users/tokens
 	api_json POST /api/v1/messages "{\"message_text\":\"@bob note\"}" -H "X-Api-Key: $pat"
-	assert_status 403
-	record POST /messages
+	answer 403 POST /messages
 	api GET /api/v1/users/tokens
-	assert_status 401
-	record GET /users/tokens
+	answer 401 GET /users/tokens
 	api GET /api/v1/users/tokens -H "X-Api-Key: $pat"
-	assert_status 403
-	record GET /users/tokens
-	as "$pat" GET /api/v1/users/tokens /users/tokens
-	assert_status 403
-	as "$bob" DELETE "/api/v1/users/tokens/$pat_id" "/users/tokens/{id}"
-	assert_status 200
-	as "$bob" DELETE "/api/v1/users/tokens/$pat_id" "/users/tokens/{id}"
-	assert_status 404
-	as "$bob" PUT /api/v1/users/password /users/password \
+	answer 403 GET /users/tokens
+	as 403 "$pat" GET /api/v1/users/tokens /users/tokens
+	as 200 "$bob" DELETE "/api/v1/users/tokens/$pat_id" "/users/tokens/{id}"
+	as 404 "$bob" DELETE "/api/v1/users/tokens/$pat_id" "/users/tokens/{id}"
+	as 200 "$bob" PUT /api/v1/users/password /users/password \
 		"{\"old_password\":\"bob-password\",\"new_password\":\"bob-password-2\",\"verify_password\":\"bob-password-2\"}"
-	assert_status 200
-	as "$bob" GET /api/v1/users/bob "/users/{name}"
-	assert_status 401
+	as 401 "$bob" GET /api/v1/users/bob "/users/{name}"
 	cy=$(session_of cy cy-password)
-	as "$cy" PUT /api/v1/users/password /users/password \
+	as 403 "$cy" PUT /api/v1/users/password /users/password \
 		"{\"old_password\":\"wrong-password\",\"new_password\":\"cy-password-2\",\"verify_password\":\"cy-password-2\"}"
-	assert_status 403
 	api_json PUT /api/v1/users/password "{\"reset_token\":\"nope\",\"new_password\":\"12345678\",\"verify_password\":\"12345678\"}"
-	assert_status 400
-	record PUT /users/password
+	answer 400 PUT /users/password
 	api_json POST /api/v1/users/password "{\"user_name\":\"cy\"}"
 	api_json PUT /api/v1/users/password "{\"reset_token\":\"$(reset_token cy@example.com)\",\"new_password\":\"cy-password-3\",\"verify_password\":\"cy-password-3\"}"
-	assert_status 200
-	record PUT /users/password
+	answer 200 PUT /users/password
 '
 
 test_expect "message, reply, thread and list routes answer what the document declares" '
@@ -246,99 +218,61 @@ test_expect "message, reply, thread and list routes answer what the document dec
 	make_user eve >/dev/null
 	dee=$(session_of dee dee-password)
 	eve=$(session_of eve eve-password)
-	as "$dee" POST /api/v1/messages /messages "{\"message_text\":\"Lunch, @eve? https://example.com\"}"
-	assert_status 201
+	as 201 "$dee" POST /api/v1/messages /messages "{\"message_text\":\"Lunch, @eve? https://example.com\"}"
 	id=$(jq -r .message_id "$KT_TMP/body")
 	api_json POST /api/v1/messages "{\"message_text\":\"once, @eve\"}" -H "Authorization: Bearer $dee" -H "Idempotency-Key: k1"
 	api_json POST /api/v1/messages "{\"message_text\":\"once, @eve\"}" -H "Authorization: Bearer $dee" -H "Idempotency-Key: k1"
-	assert_status 201
-	record POST /messages
+	answer 201 POST /messages
 	assert_header Idempotent-Replayed true
 	api_json POST /api/v1/messages "{\"message_text\":\"twice, @eve\"}" -H "Authorization: Bearer $dee" -H "Idempotency-Key: k1"
-	assert_status 422
-	record POST /messages
-	as "$dee" POST /api/v1/messages /messages "{\"message_text\":\"to @nobody\"}"
-	assert_status 422
-	as "$eve" POST "/api/v1/messages/$id/replies" "/messages/{id}/replies" "{\"message_text\":\"Yes @dee\",\"reply_to_id\":$id}"
-	assert_status 201
-	as "$eve" POST "/api/v1/messages/$id/replies" "/messages/{id}/replies" "{\"message_text\":\"And @dee\"}"
-	as "$dee" GET "/api/v1/messages/$id/replies?per_page=1" "/messages/{id}/replies"
-	assert_status 200
+	answer 422 POST /messages
+	as 422 "$dee" POST /api/v1/messages /messages "{\"message_text\":\"to @nobody\"}"
+	as 201 "$eve" POST "/api/v1/messages/$id/replies" "/messages/{id}/replies" "{\"message_text\":\"Yes @dee\",\"reply_to_id\":$id}"
+	as 201 "$eve" POST "/api/v1/messages/$id/replies" "/messages/{id}/replies" "{\"message_text\":\"And @dee\"}"
+	as 200 "$dee" GET "/api/v1/messages/$id/replies?per_page=1" "/messages/{id}/replies"
 	assert_header Link
-	as "$dee" GET "/api/v1/messages/$id/replies?after=$(jq -r ".pagination.next_after // 1" "$KT_TMP/body")" "/messages/{id}/replies"
-	assert_status 200
-	as "$dee" GET "/api/v1/messages?per_page=2" /messages
-	assert_status 200
-	as "$dee" GET "/api/v1/messages?before=$(jq -r .pagination.next_before "$KT_TMP/body")" /messages
-	assert_status 200
-	as "$dee" GET /api/v1/messages/page/2 "/messages/page/{page}"
-	assert_status 200
-	as "$dee" GET "/api/v1/messages?per_page=101" /messages
-	assert_status 400
-	as "$dee" GET "/api/v1/messages?page=101&per_page=100" /messages
-	assert_status 400
-	as "$dee" GET /api/v1/messages/since/0 "/messages/since/{epoch}"
-	assert_status 200
-	as "$dee" GET "/api/v1/messages/$id" "/messages/{id}"
-	assert_status 200
+	as 200 "$dee" GET "/api/v1/messages/$id/replies?after=$(jq -r ".pagination.next_after // 1" "$KT_TMP/body")" "/messages/{id}/replies"
+	as 200 "$dee" GET "/api/v1/messages?per_page=2" /messages
+	as 200 "$dee" GET "/api/v1/messages?before=$(jq -r .pagination.next_before "$KT_TMP/body")" /messages
+	as 200 "$dee" GET /api/v1/messages/page/2 "/messages/page/{page}"
+	as 400 "$dee" GET "/api/v1/messages?per_page=101" /messages
+	as 400 "$dee" GET "/api/v1/messages?page=101&per_page=100" /messages
+	as 200 "$dee" GET /api/v1/messages/since/0 "/messages/since/{epoch}"
+	as 200 "$dee" GET "/api/v1/messages/$id" "/messages/{id}"
 	etag=$(header ETag)
 	api GET "/api/v1/messages/$id" -H "Authorization: Bearer $dee" -H "If-None-Match: $etag"
-	assert_status 304
-	record GET "/messages/{id}"
-	as "$dee" GET /api/v1/messages/5x "/messages/{id}"
-	assert_status 400
-	as "$dee" GET /api/v1/messages/999999 "/messages/{id}"
-	assert_status 404
-	as "$dee" GET /api/v1/messages/threads /messages/threads
-	assert_status 200
-	as "$dee" GET /api/v1/messages/threads/1 "/messages/threads/{page}"
-	assert_status 200
-	as "$dee" GET /api/v1/messages/threads/page/1 "/messages/threads/page/{page}"
-	assert_status 200
-	as "$eve" DELETE "/api/v1/messages/$id" "/messages/{id}"
-	assert_status 403
-	as "$dee" DELETE "/api/v1/messages/$id" "/messages/{id}"
-	assert_status 200
-	as "$dee" GET /api/v1/messages/threads /messages/threads
-	assert_status 200
-	as "$dee" GET /api/v1/lists/request/eve "/lists/request/{name}"
-	assert_status 200
-	as "$dee" POST /api/v1/lists/request/eve "/lists/request/{name}"
-	assert_status 409
-	as "$dee" POST /api/v1/lists/request/dee "/lists/request/{name}"
-	assert_status 422
-	as "$eve" GET /api/v1/lists/requests /lists/requests
-	assert_status 200
-	as "$eve" GET /api/v1/lists/approve/dee "/lists/approve/{name}"
-	assert_status 200
-	as "$eve" POST /api/v1/lists/reject/dee "/lists/reject/{name}"
-	assert_status 200
-	as "$eve" GET /api/v1/lists/reject/dee "/lists/reject/{name}"
-	assert_status 200
-	as "$eve" POST /api/v1/lists/approve/dee "/lists/approve/{name}"
-	assert_status 200
-	as "$dee" GET /api/v1/lists/approve/eve "/lists/approve/{name}"
-	assert_status 404
+	answer 304 GET "/messages/{id}"
+	as 400 "$dee" GET /api/v1/messages/5x "/messages/{id}"
+	as 404 "$dee" GET /api/v1/messages/999999 "/messages/{id}"
+	as 200 "$dee" GET /api/v1/messages/threads /messages/threads
+	as 200 "$dee" GET /api/v1/messages/threads/1 "/messages/threads/{page}"
+	as 200 "$dee" GET /api/v1/messages/threads/page/1 "/messages/threads/page/{page}"
+	as 403 "$eve" DELETE "/api/v1/messages/$id" "/messages/{id}"
+	as 200 "$dee" DELETE "/api/v1/messages/$id" "/messages/{id}"
+	as 200 "$dee" GET /api/v1/messages/threads /messages/threads
+	as 200 "$dee" GET /api/v1/lists/request/eve "/lists/request/{name}"
+	as 409 "$dee" POST /api/v1/lists/request/eve "/lists/request/{name}"
+	as 422 "$dee" POST /api/v1/lists/request/dee "/lists/request/{name}"
+	as 200 "$eve" GET /api/v1/lists/requests /lists/requests
+	as 200 "$eve" GET /api/v1/lists/approve/dee "/lists/approve/{name}"
+	as 200 "$eve" POST /api/v1/lists/reject/dee "/lists/reject/{name}"
+	as 200 "$eve" GET /api/v1/lists/reject/dee "/lists/reject/{name}"
+	as 200 "$eve" POST /api/v1/lists/approve/dee "/lists/approve/{name}"
+	as 404 "$dee" GET /api/v1/lists/approve/eve "/lists/approve/{name}"
 '
 
 test_expect "logout and account deletion answer what the document declares" '
 	make_user fay >/dev/null
 	fay=$(session_of fay fay-password)
-	as "$fay" DELETE /api/v1/users/session /users/session
-	assert_status 200
+	as 200 "$fay" DELETE /api/v1/users/session /users/session
 	fay=$(session_of fay fay-password)
-	as "$fay" GET /api/v1/users/eve/logout "/users/{name}/logout"
-	assert_status 403
-	as "$fay" POST /api/v1/users/fay/logout "/users/{name}/logout"
-	assert_status 200
+	as 403 "$fay" GET /api/v1/users/eve/logout "/users/{name}/logout"
+	as 200 "$fay" POST /api/v1/users/fay/logout "/users/{name}/logout"
 	fay=$(session_of fay fay-password)
-	as "$fay" DELETE /api/v1/users/fay/logout "/users/{name}/logout"
-	assert_status 200
+	as 200 "$fay" DELETE /api/v1/users/fay/logout "/users/{name}/logout"
 	fay=$(session_of fay fay-password)
-	as "$fay" DELETE /api/v1/users /users "{\"password\":\"nope-nope\"}"
-	assert_status 403
-	as "$fay" DELETE /api/v1/users /users "{\"password\":\"fay-password\"}"
-	assert_status 200
+	as 403 "$fay" DELETE /api/v1/users /users "{\"password\":\"nope-nope\"}"
+	as 200 "$fay" DELETE /api/v1/users /users "{\"password\":\"fay-password\"}"
 '
 
 test_expect "every recorded response is one the document declares, and matches its schema and headers" '
