@@ -393,12 +393,10 @@ web_grant_search() {
 
 # When the server and the programs run as another user (www-data, see web_init): the
 # configuration becomes readable by its group, what the programs write to (logs, mail, the
-# rate-limit file, tmp/) its own, the directories above them searchable; then check that user
-# reaches everything.
+# rate-limit file, tmp/) its own; then check that user reaches everything, and if not, make the
+# directories above searchable (web_grant_search) and check again.
 web_grant_access() {
 	[ "$WEB_USER" != "$(id -un)" ] || return 0
-	web_grant_search "$WEB_BUILD/cgi-bin" "$WEB_DIR" "$KINGLET_ROOT/openapi" \
-		${DB_SOCKET:+"$(dirname "$DB_SOCKET")"}
 	chgrp "$WEB_GROUP" "$WEB_APP_CONF"
 	chmod 640 "$WEB_APP_CONF"
 	chown -R "$WEB_USER:$WEB_GROUP" "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/tmp"
@@ -409,10 +407,15 @@ web_grant_access() {
 		chown "$WEB_USER:$WEB_GROUP" "$ratelimit"
 	fi
 	local need="-x $WEB_BUILD/cgi-bin/service -a -r $WEB_APP_CONF -a -w $WEB_LOG -a -w $WEB_MAIL"
+	need="$need -a -r $KINGLET_ROOT/openapi/openapi.json"
 	[ -z "${DB_SOCKET:-}" ] || [ ! -S "$DB_SOCKET" ] || need="$need -a -w $DB_SOCKET"
 	# shellcheck disable=SC2086 # one word per test operand
+	runuser -u "$WEB_USER" -- test $need && return 0
+	web_grant_search "$WEB_BUILD/cgi-bin" "$WEB_DIR" "$KINGLET_ROOT/openapi" \
+		${DB_SOCKET:+"$(dirname "$DB_SOCKET")"}
+	# shellcheck disable=SC2086 # one word per test operand
 	runuser -u "$WEB_USER" -- test $need ||
-		stack_die "$WEB_USER cannot reach the programs, $WEB_APP_CONF, the log and mail directories or the database socket (a parent directory not searchable by others?)"
+		stack_die "$WEB_USER cannot reach the programs, $WEB_APP_CONF, the log and mail directories, openapi/ or the database socket"
 }
 
 # Writes the server configuration and the error pages, clears what a crash left, checks the

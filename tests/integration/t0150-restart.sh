@@ -72,4 +72,28 @@ test_expect "POST /users during the restarts: every sign-up answered 201, and ea
 	[ -z "$missing" ] || kt_fail "acknowledged but not stored: $missing"
 '
 
+# Apache and nginx run as www-data when started by root; a checkout in /root or in a mktemp -d
+# directory sits below a mode-700 directory. A start must let www-data through (an ACL entry that
+# lets it search, not read) rather than die.
+test_skip_on lighttpd "lighttpd and its programs keep the user who starts them"
+test_expect "a start below a mode-700 directory lets www-data search it, and serves" '
+	[ "$WEB_USER" != "$(id -un)" ] || kt_fail "expected $WEB_SERVER to run as another user"
+	parent=$(dirname "$WEB_DIR")
+	mode=$(stat -c %a "$parent")
+	setfacl -x "u:$WEB_USER" "$parent" 2>/dev/null || true
+	chmod 700 "$parent"
+	rc=0
+	web_start >"$KT_TMP/start.out" 2>&1 || rc=$?
+	acl=$(getfacl -cp "$parent" 2>&1)
+	setfacl -x "u:$WEB_USER" "$parent" 2>/dev/null || true
+	chmod "$mode" "$parent"
+	cat "$KT_TMP/start.out"
+	[ "$rc" -eq 0 ] || kt_fail "web_start failed ($rc)"
+	grep -qF "letting $WEB_USER search $parent " "$KT_TMP/start.out" || kt_fail "no word of the grant"
+	grep -qx "user:$WEB_USER:--x" <<<"$acl" || kt_fail "ACL: $acl"
+	grep -qx "other::---" <<<"$acl" || kt_fail "others were let in too: $acl"
+	api GET /api/v1/time
+	assert_status 200
+'
+
 test_done
