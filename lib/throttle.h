@@ -1,4 +1,4 @@
-/* throttle.h: fixed-window counters in the database, shared by every process (brute-force limits).
+/* throttle.h: windowed counters in the database, shared by every process (brute-force limits).
  */
 #ifndef KINGLET_THROTTLE_H
 #define KINGLET_THROTTLE_H
