@@ -32,9 +32,14 @@ test_expect "/health?verbose=1 reports the database round trip and the migration
 	assert_jq "has(\"migration_version\") | not"
 '
 
+# Waits of these tests: for the lock of the next test to be held, for N counter lines.
+lock_held() { [ "$(kt_sql "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(1.5)'")" = 1 ]; }
+logged_at_least() { [ "$(grep -c "counters=1" "$LOG")" -ge "$1" ]; }
+
 test_expect "a statement slower than db.slow_query_ms is logged, without its arguments" '
-	db_root "$KT_DB" -e "LOCK TABLES schema_migrations WRITE; SELECT SLEEP(1.2); UNLOCK TABLES" >/dev/null &
-	sleep 0.3
+	db_root "$KT_DB" -e "LOCK TABLES schema_migrations WRITE; SELECT SLEEP(1.5); UNLOCK TABLES" >/dev/null &
+	# The request goes once the lock is held (the sleep is running), however slow the client starts.
+	retry 10 lock_held
 	api GET "/api/v1/health?verbose=1"
 	wait
 	assert_status 200
@@ -45,9 +50,10 @@ test_expect "kill -USR2 makes every program process log its counters at once" '
 	before=$(grep -c "counters=1" "$LOG" || true)
 	pids=$(web_program_pids)
 	kill -USR2 $pids
-	sleep 0.5
+	want=$((before + $(echo $pids | wc -w)))
+	retry 10 logged_at_least "$want" || true
 	after=$(grep -c "counters=1" "$LOG")
-	[ "$after" -eq $((before + $(echo $pids | wc -w))) ]
+	[ "$after" -eq "$want" ] || kt_fail "$after counter lines, want $want"
 	grep "counters=1" "$LOG" | grep "prog=users" | grep -q " requests=[1-9]"
 	api GET /api/v1/time
 	assert_status 200
