@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "strbuf.h"
+#include "throttle.h"
 
 /*
  * STR(key, field, default)  INT(key, field, default, min, max)  BOOL(key, field, default)
@@ -33,7 +34,7 @@
 	INT("auth.reset_minutes", auth_reset_minutes, 60, 5, 10080)                                \
 	INT("auth.login_failures_per_account", auth_login_failures_per_account, 5, 1, 1000000)     \
 	INT("auth.login_failures_per_ip", auth_login_failures_per_ip, 20, 1, 1000000)              \
-	INT("auth.login_window_seconds", auth_login_window_seconds, 60, 1, 86400)                  \
+	INT("auth.login_window_seconds", auth_login_window_seconds, 60, 1, THROTTLE_MAX_WINDOW)    \
 	INT("auth.resets_per_hour", auth_resets_per_hour, 5, 1, 1000000)                           \
 	INT("scrypt.log2_n", scrypt_log2_n, 15, 10, 20)                                            \
 	INT("scrypt.r", scrypt_r, 8, 1, 32)                                                        \

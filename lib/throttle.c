@@ -25,6 +25,16 @@ static int window_start(const struct throttle *t, long long *start)
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * A new bucket takes away up to 100 that have been dead for a day (no window is longer), more
+ * than buckets come: the table holds about a day of client addresses and accounts.
+ */
+static int prune(long long now)
+{
+	static const char sql[] = "DELETE FROM throttle WHERE window_start < ? LIMIT 100";
+	return db_exec(sql, DB_ARGS(DB_INT(now - THROTTLE_MAX_WINDOW)));
+}
+
 int throttle_hit(const struct throttle *t, bool *over, long long *retry_after)
 {
 	/* Both assignments read the row's old window_start: hits is assigned first. */
@@ -41,7 +51,10 @@ int throttle_hit(const struct throttle *t, bool *over, long long *retry_after)
 	if (rc)
 		return rc;
 	/* A fresh row sets no LAST_INSERT_ID: its count is 1. */
-	long long hits = db_affected_rows() == 1 ? 1 : (long long)db_insert_id();
+	bool fresh = db_affected_rows() == 1;
+	long long hits = fresh ? 1 : (long long)db_insert_id();
+	if (fresh && (rc = prune(now)))
+		return rc;
 	*over = hits > t->limit;
 	if (*over && (rc = window_start(t, &start)))
 		return rc;

@@ -319,6 +319,14 @@ test_expect "repeated failed logins for one account give 429 with Retry-After; o
 	assert_status 200
 '
 
+test_expect "a new counter clears the counters that have been over for a day, and only those" '
+	now=$(date +%s)
+	kt_sql "INSERT INTO throttle (bucket, window_start, hits) VALUES (\"login:ip:192.0.2.1\", $((now - 90000)), 3), (\"login:ip:192.0.2.2\", $((now - 3600)), 3)"
+	login nobody-yet wrong-guess
+	assert_error 401 invalid_credentials
+	[ "$(kt_sql "SELECT GROUP_CONCAT(bucket ORDER BY bucket) FROM throttle WHERE bucket LIKE \"login:%:192.0.2.%\" OR bucket = \"login:acct:nobody-yet\"")" = "login:acct:nobody-yet,login:ip:192.0.2.2" ]
+'
+
 test_expect "account deletion: needs the password, revokes sessions, keeps the name reserved" '
 	api_json POST /api/v1/users "{\"user_name\":\"dave\",\"email\":\"dave@example.com\",\"password\":\"dave-secret-4\"}"
 	api GET "/api/v1/users/activate/$(activation_token dave@example.com)"
