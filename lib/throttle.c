@@ -1,6 +1,6 @@
 /* throttle.c: one upsert per hit (its count comes back through LAST_INSERT_ID), one read per check.
  * A window opens at the first hit after the last one ended, so it is never cut in two by the clock:
- * limit + 1 hits inside any one window are always refused.
+ * within one window, every hit after the first `limit` is over.
  */
 #include "throttle.h"
 
