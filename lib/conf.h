@@ -22,6 +22,8 @@
 	STR("db.name", db_name, "kinglet")                                                         \
 	INT("db.timeout_seconds", db_timeout_seconds, 5, 1, 300)                                   \
 	STR("http.base_path", http_base_path, "/api/v1")                                           \
+	INT("api.default_version", api_default_version, 1, 0, 1)                                   \
+	STR("api.v0_user_link", api_v0_user_link, "/user/")                                        \
 	INT("http.max_body_bytes", http_max_body_bytes, 65536, 1024, 1048576)                      \
 	STR("log.file", log_file, "")                                                              \
 	STR("openapi.file", openapi_file, "")                                                      \

@@ -17,6 +17,8 @@
 	X(ERR_INVALID_ENCODING, 400, "invalid_encoding",                                           \
 	  "Text must be valid UTF-8 without NUL characters.")                                      \
 	X(ERR_INVALID_HEADER, 400, "invalid_header", "A request header is not valid.")             \
+	X(ERR_UNSUPPORTED_API_VERSION, 400, "unsupported_api_version",                             \
+	  "That API version is not served here (X-Kinglet-API-Version: 0 or 1).")                  \
 	X(ERR_DUPLICATE_PARAMETER, 400, "duplicate_parameter",                                     \
 	  "A parameter was given twice with different values.")                                    \
 	X(ERR_INCOMPLETE_BODY, 400, "incomplete_body",                                             \

@@ -24,6 +24,7 @@ void http_request_init(struct http_request *req, struct http_io *io)
 {
 	memset(req, 0, sizeof(*req));
 	req->io = io;
+	req->api_version = (int)conf.api_default_version; /* until http_parse_head reads it */
 	strbuf_init(&req->path, 0);
 	clock_gettime(CLOCK_MONOTONIC, &req->started);
 }
@@ -240,6 +241,19 @@ static bool method_known(const char *method)
 	return false;
 }
 
+/* X-Kinglet-API-Version: "0" or "1"; absent, api.default_version. Returns false for others. */
+static bool set_api_version(struct http_request *req)
+{
+	const char *given = http_env(req, "HTTP_X_KINGLET_API_VERSION");
+	req->api_version = (int)conf.api_default_version;
+	if (!given)
+		return true;
+	if (strcmp(given, "0") && strcmp(given, "1"))
+		return false;
+	req->api_version = given[0] - '0';
+	return true;
+}
+
 int http_parse_head(struct http_request *req, struct http_response *resp, const char *base)
 {
 	const char *uri = http_env(req, "REQUEST_URI");
@@ -255,6 +269,13 @@ int http_parse_head(struct http_request *req, struct http_response *resp, const 
 	const char *q = strchr(uri, '?');
 	size_t path_len = q ? (size_t)(q - uri) : strlen(uri);
 	strbuf_add(&req->path, uri, path_len);
+	if (!set_api_version(req)) {
+		/* The error itself speaks version 1, the one the contract defines it in. */
+		req->api_version = 1;
+		ret = resp_error(resp, ERR_UNSUPPORTED_API_VERSION,
+				 "X-Kinglet-API-Version must be 0 or 1");
+		goto out;
+	}
 	if (!method_known(req->method)) {
 		ret = resp_error(resp, ERR_NOT_IMPLEMENTED, "the method %.32s is not implemented",
 				 req->method);
@@ -623,12 +644,12 @@ void http_send(struct http_request *req, struct http_response *resp)
 	strbuf_addf(out,
 		    "Status: %d %s\r\n"
 		    "X-Request-ID: %s\r\n"
-		    "X-Kinglet-API-Version: 1\r\n"
+		    "X-Kinglet-API-Version: %d\r\n"
 		    "X-Content-Type-Options: nosniff\r\n"
 		    "X-Frame-Options: DENY\r\n"
 		    "Referrer-Policy: no-referrer\r\n"
 		    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n",
-		    resp->status, http_reason(resp->status), req->request_id);
+		    resp->status, http_reason(resp->status), req->request_id, req->api_version);
 	if (!resp->cacheable)
 		strbuf_addstr(out, "Cache-Control: no-store\r\n");
 	if (resp->rl.checked)

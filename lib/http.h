@@ -50,6 +50,11 @@ struct http_request {
 	const char *method; /* as sent, HEAD too (its route is a GET one: route->method) */
 	bool is_head;
 	char request_id[65];
+	/*
+	 * The wire version of the answer (API.md §10): X-Kinglet-API-Version, else
+	 * api.default_version. 1 is the contract; 0 renders the original Kinglet's shapes.
+	 */
+	int api_version;
 	struct timespec started;
 	struct strbuf path; /* raw path of REQUEST_URI, without the query string (for the log) */
 	char *segs[HTTP_MAX_SEGMENTS];
