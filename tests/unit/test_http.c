@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "body.h"
+#include "conf.h"
 #include "db.h"
 
 /* Segments joined with '|', and query parameters as decoded "name=value" joined with '&'. */
@@ -774,5 +775,6 @@ int main(void)
 		cmocka_unit_test(test_resp_error_messages),
 		cmocka_unit_test(test_resp_db_error),
 	};
+	conf_defaults(); /* api.default_version and the other keys the requests read */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
