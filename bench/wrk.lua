@@ -3,6 +3,7 @@
 --   static, db           the ceiling programs: /ceiling/static, /ceiling/db/ID
 --   get                  GET /messages/ID          ID at random from $BENCH_IDS (visible to bench)
 --   stream1, stream50    GET /messages, GET /messages/page/50
+--   get_v0, stream1_v0   get and stream1 in wire version 0 (X-Kinglet-API-Version: 0)
 --   since                GET /messages/since/$BENCH_EPOCH
 --   threads              GET /messages/threads
 --   replies              GET /messages/$BENCH_THREAD/replies (the thread of 100 replies)
@@ -19,6 +20,7 @@ local token = os.getenv("BENCH_TOKEN") or ""
 local users = tonumber(os.getenv("BENCH_USERS") or "100")
 local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "0")
 local auth = { ["Authorization"] = "Bearer " .. token }
+local auth_v0 = { ["Authorization"] = "Bearer " .. token, ["X-Kinglet-API-Version"] = "0" }
 local json_auth = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
 local counter, responses = 0, 0
 thread_no = 0 -- set by setup() through thread:set, before init()
@@ -53,7 +55,9 @@ local kinds = {
 	static = { "GET", function() return "/ceiling/static" end },
 	db = { "GET", function() return "/ceiling/db/" .. pick(ids) end },
 	get = { "GET", function() return base .. "/messages/" .. pick(ids) end, auth },
+	get_v0 = { "GET", function() return base .. "/messages/" .. pick(ids) end, auth_v0 },
 	stream1 = { "GET", base .. "/messages", auth },
+	stream1_v0 = { "GET", base .. "/messages", auth_v0 },
 	stream50 = { "GET", base .. "/messages/page/50", auth },
 	since = { "GET", base .. "/messages/since/" .. (os.getenv("BENCH_EPOCH") or "0"), auth },
 	threads = { "GET", base .. "/messages/threads", auth },
