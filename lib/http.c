@@ -72,6 +72,7 @@ void http_response_reset(struct http_response *resp)
 	json_object_put(resp->invalid_params);
 	resp->invalid_params = NULL;
 	resp->no_body = false;
+	resp->omit_description = false;
 	resp->cacheable = false;
 	memset(&resp->rl, 0, sizeof(resp->rl));
 	resp->raw = NULL;
@@ -609,8 +610,9 @@ void http_send(struct http_request *req, struct http_response *resp)
 	if (!resp->status)
 		resp->status = 500;
 	json_object_object_add(env, "status", json_object_new_int(resp->status));
-	json_object_object_add(env, "description",
-			       json_object_new_string(http_reason(resp->status)));
+	if (!resp->omit_description)
+		json_object_object_add(env, "description",
+				       json_object_new_string(http_reason(resp->status)));
 	if (resp->data) {
 		json_object_object_foreach (resp->data, key, val)
 			json_object_object_add(env, key, json_object_get(val));

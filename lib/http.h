@@ -79,6 +79,7 @@ struct http_response {
 	struct strbuf user_message, system_message;
 	struct json_object *invalid_params; /* array, NULL when none */
 	bool no_body; /* 304: headers only */
+	bool omit_description; /* no "description" (version 0's PUT /users/password, API.md §10) */
 	bool cacheable; /* omit Cache-Control: no-store */
 	struct rl_result rl; /* the rate limit, for X-RateLimit-* (when rl.checked) */
 	bool preflight; /* an OPTIONS answer: CORS preflight headers for allowed origins */

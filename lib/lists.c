@@ -11,7 +11,7 @@
 #include "db.h"
 #include "messages.h"
 #include "page.h"
-#include "timefmt.h"
+#include "wire.h"
 
 #include "banned.h"
 
@@ -81,20 +81,23 @@ int lists_request(struct http_request *req, struct http_response *resp)
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}
-	json_object_object_add(resp_data(resp), "made_request", json_object_new_boolean(1));
-	json_object_object_add(resp_data(resp), "user_name", json_object_new_string(name.buf));
+	json_object_object_add(resp_data(resp), "made_request", wire_true(req->api_version));
+	if (req->api_version != WIRE_V0)
+		json_object_object_add(resp_data(resp), "user_name",
+				       json_object_new_string(name.buf));
 	ret = 200;
 out:
 	strbuf_release(&name);
 	return ret;
 }
 
-static void request_json(struct json_object *o, const struct db_stmt *st, long long viewer)
+static void request_json(struct json_object *o, const struct db_stmt *st, long long viewer,
+			 int version)
 {
 	(void)viewer;
 	json_object_object_add(o, "user_name", json_object_new_string(db_str(st, 1, NULL)));
 	json_object_object_add(o, "status", json_object_new_string(db_str(st, 2, NULL)));
-	time_json_add(o, "created_at", "created_date", (time_t)db_int(st, 3));
+	wire_time(o, version, "created_at", "created_date", (time_t)db_int(st, 3), WIRE_DATE);
 }
 
 #define REQUESTS_SQL(cmp, order)                                                                   \
@@ -114,6 +117,7 @@ int lists_requests(struct http_request *req, struct http_response *resp)
 	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
 	    (ret = page_parse(req, resp, 0, 20, true, &p)))
 		return ret;
+	p.v0_unflagged = true; /* the original's requests list had no paging */
 	struct db_arg args[] = { DB_INT(a.user_id), DB_NULL, DB_NULL, DB_NULL };
 	return page_list(req, resp, &p, forward, backward, args, DB_NARGS(args), request_json,
 			 a.user_id, "/lists/requests", "requests");
@@ -192,8 +196,11 @@ static int decide(struct http_request *req, struct http_response *resp, bool app
 		goto fail;
 	if ((rc = db_commit()))
 		goto fail;
-	json_object_object_add(resp_data(resp), decision, json_object_new_boolean(1));
-	json_object_object_add(resp_data(resp), "user_name", json_object_new_string(name.buf));
+	if (req->api_version != WIRE_V0) { /* the original answered status and description */
+		json_object_object_add(resp_data(resp), decision, json_object_new_boolean(1));
+		json_object_object_add(resp_data(resp), "user_name",
+				       json_object_new_string(name.buf));
+	}
 	ret = 200;
 	goto out;
 fail:

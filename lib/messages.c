@@ -19,6 +19,7 @@
 #include "timefmt.h"
 #include "token.h"
 #include "utf8.h"
+#include "wire.h"
 
 #include "banned.h"
 
@@ -64,8 +65,47 @@ static void put(struct json_object *o, const char *key, struct json_object *v)
 				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
 
-static void add_names(struct json_object *o, const char *names)
+/* The fields of a message object; a version's table lists the ones it writes, in order. */
+enum message_field {
+	MF_ID,
+	MF_PARENT,
+	MF_TEXT,
+	MF_MARKUP,
+	MF_STATUS,
+	MF_AUTHOR_ID,
+	MF_AUTHOR,
+	MF_AUTHOR_TYPE,
+	MF_REPLIES,
+	MF_NAMES,
+	MF_DIGEST,
+	MF_CREATED,
+	MF_VIEWER,
+	MF_END
+};
+
+/* Version 1 (API.md §5): the same object alone and in lists. */
+static const enum message_field v1_fields[] = { MF_ID,	    MF_PARENT,	  MF_TEXT,   MF_MARKUP,
+						MF_STATUS,  MF_AUTHOR_ID, MF_AUTHOR, MF_AUTHOR_TYPE,
+						MF_REPLIES, MF_NAMES,	  MF_DIGEST, MF_CREATED,
+						MF_VIEWER,  MF_END };
+/* Version 0 (API.md §10): GET /messages/{id} as the original answered it ... */
+static const enum message_field v0_alone[] = { MF_ID,	     MF_PARENT,	 MF_TEXT,   MF_STATUS,
+					       MF_AUTHOR_ID, MF_AUTHOR,	 MF_DIGEST, MF_NAMES,
+					       MF_REPLIES,   MF_CREATED, MF_END };
+/* ... and the items of its stream and replies lists. */
+static const enum message_field v0_item[] = { MF_ID,	  MF_PARENT,	  MF_TEXT,    MF_STATUS,
+					      MF_AUTHOR,  MF_AUTHOR_TYPE, MF_REPLIES, MF_NAMES,
+					      MF_CREATED, MF_VIEWER,	  MF_END };
+
+static void add_names(struct json_object *o, const char *names, int version, bool alone)
 {
+	if (version == WIRE_V0) {
+		struct strbuf sb = STRBUF_INIT;
+		wire_v0_names(&sb, names, alone ? '|' : ' ');
+		put(o, "recipient_names", json_object_new_string_len(sb.buf, (int)sb.len));
+		strbuf_release(&sb);
+		return;
+	}
 	struct json_object *arr = json_object_new_array();
 	const char *p = names;
 	while (*p) {
@@ -80,8 +120,26 @@ static void add_names(struct json_object *o, const char *names)
 	put(o, "recipients", arr);
 }
 
-void message_json(struct json_object *o, const struct db_stmt *st, unsigned c, long long viewer)
+static void add_text(struct json_object *o, const char *html, size_t len, int version)
 {
+	if (version != WIRE_V0) {
+		put(o, "message_text", json_object_new_string_len(html, (int)len));
+		return;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	wire_v0_html(&sb, html, len);
+	put(o, "message_text", json_object_new_string_len(sb.buf, (int)sb.len));
+	strbuf_release(&sb);
+}
+
+/*
+ * The message object of a row (MESSAGE_COLUMNS from column c) in the version's fields: alone
+ * (GET /messages/{id}) or as a list item.
+ */
+static void message_fields(struct json_object *o, const struct db_stmt *st, unsigned c,
+			   long long viewer, int version, bool alone)
+{
+	const enum message_field *f = version != WIRE_V0 ? v1_fields : alone ? v0_alone : v0_item;
 	size_t markup_len, html_len;
 	long long id = db_int(st, c);
 	const char *markup = db_str(st, c + 2, &markup_len);
@@ -91,22 +149,62 @@ void message_json(struct json_object *o, const struct db_stmt *st, unsigned c, l
 	long long author = db_int(st, c + 5);
 	char dg[32];
 
-	digest(dg, id, status, markup, markup_len);
-	put(o, "message_id", json_object_new_int64(id));
-	put(o, "parent_id", json_object_new_int64(db_int(st, c + 1)));
-	put(o, "message_text",
-	    json_object_new_string_len(deleted ? "" : html, deleted ? 0 : (int)html_len));
-	put(o, "message_markup",
-	    json_object_new_string_len(deleted ? "" : markup, deleted ? 0 : (int)markup_len));
-	put(o, "message_status", json_object_new_string(status));
-	put(o, "author_id", json_object_new_int64(author));
-	put(o, "author_name", json_object_new_string(db_str(st, c + 6, NULL)));
-	put(o, "author_type", json_object_new_string(author == viewer ? "you" : "others"));
-	put(o, "reply_count", json_object_new_int64(db_int(st, c + 7)));
-	add_names(o, db_str(st, c + 8, NULL));
-	put(o, "content_digest", json_object_new_string(dg));
-	time_json_add(o, "created_at", "created_date", (time_t)db_int(st, c + 9));
-	put(o, "logged_in_user", json_object_new_int64(viewer));
+	for (; *f != MF_END; f++) {
+		switch (*f) {
+		case MF_ID:
+			put(o, "message_id", wire_int(version, id));
+			break;
+		case MF_PARENT:
+			put(o, "parent_id", wire_int(version, db_int(st, c + 1)));
+			break;
+		case MF_TEXT:
+			add_text(o, html, deleted ? 0 : html_len, version);
+			break;
+		case MF_MARKUP:
+			put(o, "message_markup",
+			    json_object_new_string_len(markup, deleted ? 0 : (int)markup_len));
+			break;
+		case MF_STATUS:
+			put(o, "message_status",
+			    json_object_new_string(wire_status(version, status)));
+			break;
+		case MF_AUTHOR_ID:
+			put(o, "author_id", wire_int(version, author));
+			break;
+		case MF_AUTHOR:
+			put(o, "author_name", json_object_new_string(db_str(st, c + 6, NULL)));
+			break;
+		case MF_AUTHOR_TYPE:
+			put(o, "author_type",
+			    json_object_new_string(author == viewer ? "you" : "others"));
+			break;
+		case MF_REPLIES:
+			put(o, "reply_count", wire_int(version, db_int(st, c + 7)));
+			break;
+		case MF_NAMES:
+			add_names(o, db_str(st, c + 8, NULL), version, alone);
+			break;
+		case MF_DIGEST:
+			digest(dg, id, status, markup, markup_len);
+			put(o, "content_digest", json_object_new_string(dg));
+			break;
+		case MF_CREATED:
+			wire_time(o, version, "created_at", "created_date",
+				  (time_t)db_int(st, c + 9), alone ? WIRE_AT : WIRE_AGO);
+			break;
+		case MF_VIEWER:
+			put(o, "logged_in_user", wire_int(version, viewer));
+			break;
+		case MF_END:
+			break;
+		}
+	}
+}
+
+void message_json(struct json_object *o, const struct db_stmt *st, unsigned c, long long viewer,
+		  int version)
+{
+	message_fields(o, st, c, viewer, version, true);
 }
 
 /* ---- visibility ---- */
@@ -250,9 +348,10 @@ static void request_hash(const struct http_request *req, uint8_t out[SHA256_LEN]
 	sha256_final(&c, out);
 }
 
-static int created(struct http_response *resp, long long id, bool replayed)
+static int created(const struct http_request *req, struct http_response *resp, long long id,
+		   bool replayed)
 {
-	json_object_object_add(resp_data(resp), "message_id", json_object_new_int64(id));
+	json_object_object_add(resp_data(resp), "message_id", wire_int(req->api_version, id));
 	resp_header(resp, "Location", "%s/messages/%lld", conf.http_base_path, id);
 	if (replayed)
 		resp_header(resp, "Idempotent-Replayed", "true");
@@ -263,8 +362,8 @@ static int created(struct http_response *resp, long long id, bool replayed)
  * The key is taken: replay the first answer, or refuse a different request. *retry is set when
  * the record vanished or expired meanwhile (and was removed): the post should be tried again.
  */
-static int replay(struct http_response *resp, long long user, const char *key,
-		  const uint8_t hash[SHA256_LEN], bool *retry)
+static int replay(const struct http_request *req, struct http_response *resp, long long user,
+		  const char *key, const uint8_t hash[SHA256_LEN], bool *retry)
 {
 	static const char find[] = "SELECT request_hash, message_id, "
 				   "created_at > NOW() - INTERVAL 1 DAY FROM idempotency_keys "
@@ -297,7 +396,7 @@ static int replay(struct http_response *resp, long long user, const char *key,
 	if (!same)
 		return resp_error(resp, ERR_IDEMPOTENCY_KEY_REUSED,
 				  "this Idempotency-Key was used for a different request");
-	return created(resp, id, true);
+	return created(req, resp, id, true);
 }
 
 int message_post(struct http_request *req, struct http_response *resp, struct post *p)
@@ -327,7 +426,8 @@ int message_post(struct http_request *req, struct http_response *resp, struct po
 				 */
 				bool retry;
 				db_rollback();
-				if ((st = replay(resp, p->author_id, key, hash, &retry)) || !retry)
+				if ((st = replay(req, resp, p->author_id, key, hash, &retry)) ||
+				    !retry)
 					return st;
 				rc = DB_CONFLICT;
 				continue;
@@ -349,7 +449,7 @@ int message_post(struct http_request *req, struct http_response *resp, struct po
 	}
 	if (rc)
 		return resp_db_error(resp, rc);
-	return created(resp, id, false);
+	return created(req, resp, id, false);
 }
 
 /* ---- POST /messages ---- */
@@ -504,7 +604,7 @@ int messages_get(struct http_request *req, struct http_response *resp)
 		return ret;
 	}
 	if (rc == 1)
-		message_json(resp_data(resp), st, 0, a.user_id);
+		message_json(resp_data(resp), st, 0, a.user_id, req->api_version);
 	db_done(st);
 	if (rc < 0)
 		return resp_db_error(resp, rc);
@@ -519,6 +619,8 @@ int messages_get(struct http_request *req, struct http_response *resp)
 	uint8_t h[SHA256_LEN];
 	strbuf_addf(&tag, "%s.%lld.%lld", json_object_get_string(dg),
 		    (long long)json_object_get_int64(count), a.user_id);
+	if (req->api_version == WIRE_V0) /* another body: another tag */
+		strbuf_addstr(&tag, ".v0");
 	sha256(tag.buf, tag.len, h);
 	strbuf_addstr(&etag, "W/\"");
 	token_base64url(&etag, h, 16);
@@ -565,15 +667,15 @@ int messages_delete(struct http_request *req, struct http_response *resp)
 		db_rollback();
 		return resp_db_error(resp, rc);
 	}
-	json_object_object_add(resp_data(resp), "deleted", json_object_new_boolean(1));
+	json_object_object_add(resp_data(resp), "deleted", wire_true(req->api_version));
 	return 200;
 }
 
 /* ---- lists: the stream and since ---- */
 
-void message_row(struct json_object *o, const struct db_stmt *st, long long viewer)
+void message_row(struct json_object *o, const struct db_stmt *st, long long viewer, int version)
 {
-	message_json(o, st, 1, viewer);
+	message_fields(o, st, 1, viewer, version, false);
 }
 
 /*
@@ -677,6 +779,8 @@ int messages_since(struct http_request *req, struct http_response *resp)
 		return resp_db_error(resp, rc);
 	json_object_object_add(resp_data(resp), "pending_requests_count",
 			       json_object_new_int64(pending));
+	if (req->api_version == WIRE_V0)
+		return 200; /* the original answered the two counts only */
 	struct strbuf path = STRBUF_INIT;
 	strbuf_addf(&path, "/messages/since/%lld", epoch);
 	struct db_arg args[] = {

@@ -23,9 +23,12 @@
 /* FORCE INDEX: a small users table invites a join buffer, which loses the list's index order. */
 #define MESSAGE_FROM "messages m JOIN users u FORCE INDEX (PRIMARY) ON u.user_id = m.author_id"
 
-/* The message object of API.md §5 from the row's MESSAGE_COLUMNS starting at column first. */
-void message_json(struct json_object *o, const struct db_stmt *st, unsigned first,
-		  long long viewer);
+/*
+ * The message object of API.md §5 (version 0: §10's GET /messages/{id}) from the row's
+ * MESSAGE_COLUMNS starting at column first.
+ */
+void message_json(struct json_object *o, const struct db_stmt *st, unsigned first, long long viewer,
+		  int version);
 
 /* A message as the posting and deleting code needs it: found only when visible to the viewer. */
 struct message_ref {
@@ -78,7 +81,7 @@ int post_insert_message(struct post *p, long long parent_id, const char *recipie
 int post_fan_out(long long thread_id, long long id, long long author_id);
 
 /* A page_row_fn: the message object of a list row (key first, then MESSAGE_COLUMNS). */
-void message_row(struct json_object *o, const struct db_stmt *st, long long viewer);
+void message_row(struct json_object *o, const struct db_stmt *st, long long viewer, int version);
 
 /* GET /messages, /messages/page/{page} */
 int messages_stream(struct http_request *req, struct http_response *resp);

@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "conf.h"
+#include "wire.h"
 
 #include "banned.h"
 
@@ -91,6 +92,18 @@ int page_parse(const struct http_request *req, struct http_response *resp, long 
 	return 0;
 }
 
+void page_all(struct page *p)
+{
+	p->newest_first = false;
+	p->page = 1;
+	p->before = p->after = 0;
+	p->backward = false;
+	p->bound = 0;
+	p->offset = 0;
+	p->per_page = INT64_MAX - 1;
+	p->limit = INT64_MAX;
+}
+
 /* Append the list's URL with one paging parameter and the repeated filters. */
 static void add_link(struct strbuf *sb, const struct http_request *req, const char *path,
 		     const char *param, long long value, long long per_page_given, const char *rel)
@@ -165,6 +178,13 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 
 	struct json_object *o = resp_data(resp);
 	json_object_object_add(o, name, list);
+	if (req->api_version == WIRE_V0) {
+		/* The original's lists: no pagination object, no links to follow. */
+		if (!p->v0_unflagged)
+			json_object_object_add(o, "next_link_bool",
+					       json_object_new_int(more_next ? 1 : 0));
+		return;
+	}
 	json_object_object_add(o, "next_link_bool", json_object_new_int(more_next ? 1 : 0));
 	struct json_object *pg = json_object_new_object();
 	json_object_object_add(pg, "per_page", json_object_new_int64(p->per_page));
@@ -221,7 +241,8 @@ static int list(struct http_request *req, struct http_response *resp, const stru
 		unsigned auth_col, struct auth *a, const char *path, const char *name)
 {
 	struct db_stmt *st;
-	long long *keys = xcalloc((size_t)p->limit, sizeof(*keys));
+	size_t alloc = p->limit < 64 ? (size_t)p->limit : 64; /* page_all has no real limit */
+	long long *keys = xcalloc(alloc, sizeof(*keys));
 	struct json_object *items = json_object_new_array();
 	size_t n = 0;
 	int rc, status = 0;
@@ -238,8 +259,10 @@ static int list(struct http_request *req, struct http_response *resp, const stru
 			if (ap && !n)
 				viewer = a->user_id;
 			o = json_object_new_object();
+			if (n == alloc)
+				keys = xrealloc(keys, (alloc *= 2) * sizeof(*keys));
 			keys[n++] = db_int(st, 0);
-			row(o, st, viewer);
+			row(o, st, viewer, req->api_version);
 			json_object_array_add(items, o);
 		}
 		db_done(st);

@@ -28,6 +28,7 @@ struct page {
 	long long bound; /* the key bound for the statement (exclusive) */
 	long long offset; /* rows to skip (forward, page numbers) */
 	long long limit; /* rows to fetch: per_page + 1, to learn whether there are more */
+	bool v0_unflagged; /* version 0 answers the items alone, without next_link_bool */
 };
 
 /*
@@ -38,12 +39,23 @@ struct page {
 int page_parse(const struct http_request *req, struct http_response *resp, long long path_page,
 	       long long default_per_page, bool newest_first, struct page *p);
 
-/* Fill o from the current row; column 0 is the list key, the row's own columns follow it. */
-typedef void (*page_row_fn)(struct json_object *o, const struct db_stmt *st, long long viewer);
+/*
+ * The whole list on one page, oldest first (version 0's replies, API.md §10): no cursor, no
+ * offset, no limit; next_link_bool is then always 0.
+ */
+void page_all(struct page *p);
+
+/*
+ * Fill o from the current row in the wire version's fields; column 0 is the list key, the row's
+ * own columns follow it.
+ */
+typedef void (*page_row_fn)(struct json_object *o, const struct db_stmt *st, long long viewer,
+			    int version);
 
 /*
  * Run a list statement (forward or backward per p) and answer the page: `name` (the items, in
- * list order, at most per_page), next_link_bool, pagination and the Link header. args end with
+ * list order, at most per_page), next_link_bool, pagination and the Link header (version 0:
+ * the items and, unless p->v0_unflagged, next_link_bool). args end with
  * three slots that this fills with p's bound, limit and offset. path is the list's canonical
  * path under the base path ("/messages/since/5"); the query's own filters are repeated in the
  * links, credentials and paging parameters are not. Returns the HTTP status.

@@ -12,6 +12,7 @@
 #include "lists.h"
 #include "messages.h"
 #include "page.h"
+#include "wire.h"
 
 #include "banned.h"
 
@@ -34,6 +35,8 @@ int replies_list(struct http_request *req, struct http_response *resp)
 		return ret;
 	if ((ret = page_parse(req, resp, 0, 100, false, &p)))
 		return ret;
+	if (req->api_version == WIRE_V0)
+		page_all(&p); /* the original answered the whole thread at once */
 
 	struct db_arg args[] = { DB_INT(ref.thread_id), DB_NULL, DB_NULL, DB_NULL };
 	struct strbuf path = STRBUF_INIT;

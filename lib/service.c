@@ -12,14 +12,18 @@
 #include "db.h"
 #include "log.h"
 #include "timefmt.h"
+#include "wire.h"
 
 #include "banned.h"
 
-static void add_time(struct json_object *o, time_t now)
+/* The server's time: version 0 (the original's /time) has the epoch seconds only. */
+static void add_time(struct json_object *o, time_t now, int version)
 {
 	struct strbuf iso = STRBUF_INIT;
-	time_iso8601(&iso, now);
 	json_object_object_add(o, "server_epoch_seconds", json_object_new_int64((int64_t)now));
+	if (version == WIRE_V0)
+		return;
+	time_iso8601(&iso, now);
 	json_object_object_add(o, "server_time", json_object_new_string_len(iso.buf, (int)iso.len));
 	strbuf_release(&iso);
 }
@@ -31,14 +35,13 @@ int service_handshake(struct http_request *req, struct http_response *resp)
 	json_object_object_add(o, "name", json_object_new_string("Kinglet"));
 	json_object_object_add(o, "version", json_object_new_string(KINGLET_VERSION));
 	json_object_object_add(o, "api_version", json_object_new_int(1));
-	add_time(o, time(NULL));
+	add_time(o, time(NULL), 1); /* the original had no handshake: one form for both */
 	return 200;
 }
 
 int service_time(struct http_request *req, struct http_response *resp)
 {
-	(void)req;
-	add_time(resp_data(resp), time(NULL));
+	add_time(resp_data(resp), time(NULL), req->api_version);
 	return 200;
 }
 

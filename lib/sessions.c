@@ -12,6 +12,7 @@
 #include "timefmt.h"
 #include "token.h"
 #include "users.h"
+#include "wire.h"
 
 #include "banned.h"
 
@@ -108,13 +109,14 @@ int sessions_login(struct http_request *req, struct http_response *resp)
 		goto out;
 	}
 	struct json_object *o = resp_data(resp);
-	json_object_object_add(o, "user_id", json_object_new_int64(row.user_id));
+	json_object_object_add(o, "user_id", wire_int(req->api_version, row.user_id));
 	json_object_object_add(
 		o, "user_name",
 		json_object_new_string_len(row.user_name.buf, (int)row.user_name.len));
 	json_object_object_add(o, "session_id",
 			       json_object_new_string_len(session.buf, (int)session.len));
-	time_json_add(o, "expires_at", NULL, (time_t)expires_at);
+	if (req->api_version != WIRE_V0) /* the original's sessions never expired */
+		time_json_add(o, "expires_at", NULL, (time_t)expires_at);
 	ret = 200;
 out:
 	strbuf_release(&row.user_name);
@@ -124,13 +126,14 @@ out:
 	return ret;
 }
 
-static int revoke_current(struct http_response *resp, const struct auth *a)
+static int revoke_current(const struct http_request *req, struct http_response *resp,
+			  const struct auth *a)
 {
 	static const char sql[] = "UPDATE tokens SET revoked_at = NOW() WHERE token_id = ?";
 	int rc = db_exec(sql, DB_ARGS(DB_INT(a->token_id)));
 	if (rc)
 		return resp_db_error(resp, rc);
-	json_object_object_add(resp_data(resp), "logged_out", json_object_new_boolean(1));
+	json_object_object_add(resp_data(resp), "logged_out", wire_true(req->api_version));
 	return 200;
 }
 
@@ -142,7 +145,7 @@ int sessions_logout_named(struct http_request *req, struct http_response *resp)
 		return ret;
 	if (strcasecmp(req->params[0].str, a.user_name))
 		return resp_error(resp, ERR_FORBIDDEN, "you can only log yourself out");
-	return revoke_current(resp, &a);
+	return revoke_current(req, resp, &a);
 }
 
 int sessions_logout(struct http_request *req, struct http_response *resp)
@@ -151,7 +154,7 @@ int sessions_logout(struct http_request *req, struct http_response *resp)
 	int ret;
 	if ((ret = auth_require(req, resp, AUTH_SESSION, &a)))
 		return ret;
-	return revoke_current(resp, &a);
+	return revoke_current(req, resp, &a);
 }
 
 /* The JSON of one personal access token row: id, name, scope, created, last used, expiry. */

@@ -1,6 +1,7 @@
 /* threads.c: the caller's threads by last activity, with a plain-text excerpt of each starter. */
 #include "threads.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,7 +10,7 @@
 #include "db.h"
 #include "page.h"
 #include "render.h"
-#include "timefmt.h"
+#include "wire.h"
 
 #include "banned.h"
 
@@ -34,28 +35,39 @@
 	"ORDER BY tm.last_message_id " order " LIMIT ? OFFSET ?"
 #define THREADS_NCOLS 11
 
-static void thread_json(struct json_object *o, const struct db_stmt *st, long long viewer)
+/* One thread in the version's fields: version 0 has no message_status, its names " a b ". */
+static void thread_json(struct json_object *o, const struct db_stmt *st, long long viewer,
+			int version)
 {
-	struct strbuf excerpt = STRBUF_INIT;
+	struct strbuf excerpt = STRBUF_INIT, names = STRBUF_INIT;
 	size_t len;
 	const char *status = db_str(st, 3, NULL);
 	const char *markup = db_str(st, 2, &len);
+	bool v0 = version == WIRE_V0;
 	if (!strcmp(status, "active"))
 		render_excerpt(&excerpt, markup, len, EXCERPT_CHARS);
-	json_object_object_add(o, "message_id", json_object_new_int64(db_int(st, 1)));
+	if (v0)
+		wire_v0_names(&names, db_str(st, 6, NULL), ' ');
+	else
+		strbuf_addstr(&names, db_str(st, 6, NULL));
+	json_object_object_add(o, "message_id", wire_int(version, db_int(st, 1)));
 	json_object_object_add(o, "message_text",
 			       json_object_new_string_len(excerpt.buf, (int)excerpt.len));
-	json_object_object_add(o, "message_status", json_object_new_string(status));
+	if (!v0)
+		json_object_object_add(o, "message_status", json_object_new_string(status));
 	json_object_object_add(o, "author_name", json_object_new_string(db_str(st, 4, NULL)));
-	json_object_object_add(o, "reply_count", json_object_new_int64(db_int(st, 5)));
-	json_object_object_add(o, "recipient_names", json_object_new_string(db_str(st, 6, NULL)));
-	time_json_add(o, "created_at", "created_date", (time_t)db_int(st, 7));
-	time_json_add(o, "last_message_at", "last_message_date", (time_t)db_int(st, 8));
+	json_object_object_add(o, "reply_count", wire_int(version, db_int(st, 5)));
+	json_object_object_add(o, "recipient_names",
+			       json_object_new_string_len(names.buf, (int)names.len));
+	wire_time(o, version, "created_at", "created_date", (time_t)db_int(st, 7), WIRE_AGO);
+	wire_time(o, version, "last_message_at", "last_message_date", (time_t)db_int(st, 8),
+		  WIRE_AGO);
 	json_object_object_add(o, "last_message_author_name",
 			       json_object_new_string(db_str(st, 9, NULL)));
-	json_object_object_add(o, "last_message_id", json_object_new_int64(db_int(st, 10)));
-	json_object_object_add(o, "logged_in_user", json_object_new_int64(viewer));
+	json_object_object_add(o, "last_message_id", wire_int(version, db_int(st, 10)));
+	json_object_object_add(o, "logged_in_user", wire_int(version, viewer));
 	strbuf_release(&excerpt);
+	strbuf_release(&names);
 }
 
 int threads_list(struct http_request *req, struct http_response *resp)

@@ -43,10 +43,37 @@ void time_iso8601(struct strbuf *sb, time_t t)
 	strbuf_add(sb, b, (size_t)(p - b));
 }
 
-void time_human(struct strbuf *sb, time_t then, time_t now)
+void time_date(struct strbuf *sb, time_t t)
 {
 	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	char b[16], *p = b;
+	gmtime_r(&t, &tm);
+	int year = tm.tm_year + 1900;
+	if (year < 0 || year > 9999) {
+		strbuf_addf(sb, "%s %02d, %d", months[tm.tm_mon], tm.tm_mday, year);
+		return;
+	}
+	memcpy(p, months[tm.tm_mon], 3);
+	p += 3;
+	*p++ = ' ';
+	p = two_digits(p, tm.tm_mday);
+	*p++ = ',';
+	*p++ = ' ';
+	if (year >= 1000)
+		p = two_digits(p, year / 100);
+	else if (year >= 100)
+		*p++ = (char)('0' + year / 100);
+	if (year >= 10)
+		p = two_digits(p, year % 100);
+	else
+		*p++ = (char)('0' + year);
+	strbuf_add(sb, b, (size_t)(p - b));
+}
+
+void time_human(struct strbuf *sb, time_t then, time_t now)
+{
 	long long age = (long long)now - (long long)then;
 	if (age < 0)
 		age = 0;
@@ -57,30 +84,36 @@ void time_human(struct strbuf *sb, time_t then, time_t now)
 		long long h = age / 3600;
 		strbuf_addf(sb, "%lld hr%s ago", h, h == 1 ? "" : "s");
 	} else {
-		struct tm tm;
-		char b[16], *p = b;
-		gmtime_r(&then, &tm);
-		int year = tm.tm_year + 1900;
-		if (year < 0 || year > 9999) {
-			strbuf_addf(sb, "%s %02d, %d", months[tm.tm_mon], tm.tm_mday, year);
-			return;
-		}
-		memcpy(p, months[tm.tm_mon], 3);
-		p += 3;
-		*p++ = ' ';
-		p = two_digits(p, tm.tm_mday);
-		*p++ = ',';
-		*p++ = ' ';
-		if (year >= 1000)
-			p = two_digits(p, year / 100);
-		else if (year >= 100)
-			*p++ = (char)('0' + year / 100);
-		if (year >= 10)
-			p = two_digits(p, year % 100);
-		else
-			*p++ = (char)('0' + year);
-		strbuf_add(sb, b, (size_t)(p - b));
+		time_date(sb, then);
 	}
+}
+
+void time_v0_ago(struct strbuf *sb, time_t then, time_t now)
+{
+	long long age = (long long)now - (long long)then;
+	/* The original counted seconds under a minute, always "secs" (and "0 secs ago"). */
+	if (age < 60)
+		strbuf_addf(sb, "%lld secs ago", age < 0 ? 0 : age);
+	else
+		time_human(sb, then, now);
+}
+
+void time_v0_at(struct strbuf *sb, time_t t)
+{
+	struct tm tm;
+	char b[16], *p = b;
+	gmtime_r(&t, &tm);
+	time_date(sb, t);
+	int h12 = tm.tm_hour % 12 ? tm.tm_hour % 12 : 12;
+	p = two_digits(p, h12);
+	*p++ = ':';
+	p = two_digits(p, tm.tm_min);
+	*p++ = ':';
+	p = two_digits(p, tm.tm_sec);
+	memcpy(p, tm.tm_hour < 12 ? " AM" : " PM", 3);
+	p += 3;
+	strbuf_addstr(sb, " at ");
+	strbuf_add(sb, b, (size_t)(p - b));
 }
 
 void time_json_add(struct json_object *o, const char *iso_key, const char *human_key, time_t t)

@@ -18,6 +18,7 @@
 #include "throttle.h"
 #include "timefmt.h"
 #include "token.h"
+#include "wire.h"
 
 #include "banned.h"
 
@@ -295,10 +296,12 @@ int users_signup(struct http_request *req, struct http_response *resp)
 		goto out;
 	}
 	struct json_object *o = resp_data(resp);
-	json_object_object_add(o, "user_id", json_object_new_int64(user_id));
+	json_object_object_add(o, "user_id", wire_int(req->api_version, user_id));
 	json_object_object_add(o, "user_name", json_object_new_string(name));
 	json_object_object_add(o, "email", json_object_new_string(email));
-	json_object_object_add(o, "user_status", json_object_new_string(status));
+	/* Version 0 leaves out the original's password and digest here: they are mailed. */
+	if (req->api_version != WIRE_V0)
+		json_object_object_add(o, "user_status", json_object_new_string(status));
 	resp_header(resp, "Location", "%s/users/%s", conf.http_base_path, name);
 	ret = 201;
 	goto out;
@@ -317,7 +320,7 @@ out:
 	return ret;
 }
 
-static int activate(struct http_response *resp, const char *token)
+static int activate(const struct http_request *req, struct http_response *resp, const char *token)
 {
 	static const char sql[] = "UPDATE users SET user_status = 'active' WHERE user_id = ? AND "
 				  "user_status = 'pending'";
@@ -333,7 +336,7 @@ static int activate(struct http_response *resp, const char *token)
 	}
 	if ((rc = db_exec(sql, DB_ARGS(DB_INT(user_id)))) || (rc = db_commit()))
 		goto fail;
-	json_object_object_add(resp_data(resp), "activate_account", json_object_new_boolean(1));
+	json_object_object_add(resp_data(resp), "activate_account", wire_true(req->api_version));
 	return 200;
 fail:
 	db_rollback();
@@ -342,7 +345,7 @@ fail:
 
 int users_activate_get(struct http_request *req, struct http_response *resp)
 {
-	return activate(resp, req->params[0].str);
+	return activate(req, resp, req->params[0].str);
 }
 
 int users_activate_post(struct http_request *req, struct http_response *resp)
@@ -353,7 +356,7 @@ int users_activate_post(struct http_request *req, struct http_response *resp)
 	const char *token = body_string(req, resp, "user_digest", true, 1, 256, NULL);
 	if ((ret = resp_validation_result(resp)))
 		return ret;
-	return activate(resp, token);
+	return activate(req, resp, token);
 }
 
 int users_activate_resend(struct http_request *req, struct http_response *resp)
@@ -387,7 +390,7 @@ int users_activate_resend(struct http_request *req, struct http_response *resp)
 			goto out;
 		}
 	}
-	json_object_object_add(resp_data(resp), "activation_sent", json_object_new_boolean(1));
+	json_object_object_add(resp_data(resp), "activation_sent", wire_true(req->api_version));
 	ret = 200;
 out:
 	strbuf_release(&token);
@@ -396,6 +399,44 @@ out:
 }
 
 /* ---- profile ---- */
+
+/*
+ * The profile of the row (user_id, user_name, email, user_status, created_at, desc_markup,
+ * desc_format): one's own, or another's. Version 0 writes the original's fields: another's
+ * profile is user_name and desc_format, the date is "Nov 23, 2026", mentions link to
+ * api.v0_user_link.
+ */
+static void profile_json(struct json_object *o, const struct db_stmt *st, bool self, int version)
+{
+	bool v0 = version == WIRE_V0;
+	size_t len;
+	const char *s;
+	if (self || !v0)
+		json_object_object_add(o, "user_id", wire_int(version, db_int(st, 0)));
+	json_object_object_add(o, "user_name", json_object_new_string(db_str(st, 1, NULL)));
+	if (self) {
+		json_object_object_add(o, "email", json_object_new_string(db_str(st, 2, NULL)));
+		json_object_object_add(
+			o, "user_status",
+			json_object_new_string(wire_status(version, db_str(st, 3, NULL))));
+	}
+	if (self || !v0)
+		wire_time(o, version, "created_at", "created_date", (time_t)db_int(st, 4),
+			  WIRE_DATE);
+	if (self) {
+		s = db_str(st, 5, &len);
+		json_object_object_add(o, "desc_markup", json_object_new_string_len(s, (int)len));
+	}
+	struct strbuf html = STRBUF_INIT;
+	s = db_str(st, 6, &len);
+	if (v0)
+		wire_v0_html(&html, s, len);
+	else
+		strbuf_add(&html, s, len);
+	json_object_object_add(o, "desc_format",
+			       json_object_new_string_len(html.buf, (int)html.len));
+	strbuf_release(&html);
+}
 
 int users_profile(struct http_request *req, struct http_response *resp)
 {
@@ -417,27 +458,7 @@ int users_profile(struct http_request *req, struct http_response *resp)
 		if (!self && strcmp(status, "active")) {
 			rc = 0; /* pending and deleted accounts are not there for others */
 		} else {
-			struct json_object *o = resp_data(resp);
-			size_t len;
-			const char *s;
-			json_object_object_add(o, "user_id", json_object_new_int64(db_int(st, 0)));
-			json_object_object_add(o, "user_name",
-					       json_object_new_string(db_str(st, 1, NULL)));
-			if (self) {
-				json_object_object_add(o, "email",
-						       json_object_new_string(db_str(st, 2, NULL)));
-				json_object_object_add(o, "user_status",
-						       json_object_new_string(status));
-			}
-			time_json_add(o, "created_at", "created_date", (time_t)db_int(st, 4));
-			if (self) {
-				s = db_str(st, 5, &len);
-				json_object_object_add(o, "desc_markup",
-						       json_object_new_string_len(s, (int)len));
-			}
-			s = db_str(st, 6, &len);
-			json_object_object_add(o, "desc_format",
-					       json_object_new_string_len(s, (int)len));
+			profile_json(resp_data(resp), st, self, req->api_version);
 		}
 	}
 	db_done(st);
@@ -482,7 +503,7 @@ int users_update(struct http_request *req, struct http_response *resp)
 		return resp_error(resp, ERR_EMAIL_TAKEN, "that e-mail address is registered");
 	if (rc)
 		return resp_db_error(resp, rc);
-	json_object_object_add(resp_data(resp), "profile_updated", json_object_new_boolean(1));
+	json_object_object_add(resp_data(resp), "profile_updated", wire_true(req->api_version));
 	return 200;
 }
 
@@ -592,7 +613,10 @@ int users_password_forgot(struct http_request *req, struct http_response *resp)
 			goto out;
 		}
 	}
-	json_object_object_add(resp_data(resp), "reset_requested", json_object_new_boolean(1));
+	/* Version 0: status and description only (the original's new password is mailed now). */
+	if (req->api_version != WIRE_V0)
+		json_object_object_add(resp_data(resp), "reset_requested",
+				       json_object_new_boolean(1));
 	ret = 200;
 out:
 	strbuf_release(&token);
@@ -643,8 +667,9 @@ static int password_reset(struct http_request *req, struct http_response *resp)
 	db_done(st);
 	if (rc < 0 || (rc = db_commit()))
 		goto db_fail;
-	json_object_object_add(o, "user_id", json_object_new_int64(user_id));
-	json_object_object_add(o, "password_changed", json_object_new_boolean(1));
+	json_object_object_add(o, "user_id", wire_int(req->api_version, user_id));
+	json_object_object_add(o, "password_changed", wire_true(req->api_version));
+	resp->omit_description = req->api_version == WIRE_V0; /* as the original's change */
 	ret = 200;
 	goto out;
 db_fail:
@@ -687,11 +712,14 @@ int users_password_change(struct http_request *req, struct http_response *resp)
 		goto out;
 	}
 	struct json_object *o = resp_data(resp);
-	json_object_object_add(o, "user_id", json_object_new_int64(a.user_id));
+	json_object_object_add(o, "user_id", wire_int(req->api_version, a.user_id));
 	json_object_object_add(o, "user_name", json_object_new_string(a.user_name));
 	json_object_object_add(o, "session_id",
 			       json_object_new_string_len(session.buf, (int)session.len));
-	time_json_add(o, "expires_at", NULL, (time_t)expires_at);
+	if (req->api_version == WIRE_V0) /* the original's answer: no description, no expiry */
+		resp->omit_description = true;
+	else
+		time_json_add(o, "expires_at", NULL, (time_t)expires_at);
 	ret = 200;
 out:
 	strbuf_release(&hash);
@@ -720,6 +748,6 @@ int users_delete(struct http_request *req, struct http_response *resp)
 		db_rollback();
 		return resp_db_error(resp, rc);
 	}
-	json_object_object_add(resp_data(resp), "deleted", json_object_new_boolean(1));
+	json_object_object_add(resp_data(resp), "deleted", wire_true(req->api_version));
 	return 200;
 }

@@ -178,6 +178,12 @@ activation_token() {
 	f=$(mail_for "$1") || return 1
 	grep -o '/users/activate/[A-Za-z0-9_-]*' "$f" | head -n 1 | cut -d/ -f4
 }
+# mailed_password ADDRESS: the password the server chose at sign-up (the activation mail).
+mailed_password() {
+	local f
+	f=$(mail_for "$1") || return 1
+	tr -d '\r' <"$f" | sed -n 's/^Your password: //p' | head -n 1
+}
 reset_token() {
 	local f
 	f=$(mail_for "$1") || return 1
@@ -302,6 +308,40 @@ assert_messages() {
 		| if [$1] | length == 0 then \"none selected\" elif \$bad == [] then \"ok\" else \$bad end" \
 		"$KT_TMP/body" 2>&1) || kt_fail "jq on the body failed: $got" || return 1
 	[ "$got" = '"ok"' ] || kt_fail "message objects ($1) without exactly the §5 fields: $got"
+}
+
+# ---------------------------------------------------------------- version 0 (API.md §10)
+
+# api_v0 METHOD PATH [curl args...]: api in version 0 (X-Kinglet-API-Version: 0).
+api_v0() {
+	local method=$1 path=$2
+	shift 2
+	api "$method" "$path" -H "X-Kinglet-API-Version: 0" "$@"
+}
+
+# api_v0_form METHOD PATH JSON [FIELDS]: api_v0 with the original clients' body: the form field
+# json=JSON, then FIELDS (the credentials "user_name=..&user_id=..&session_id=..") as form fields.
+api_v0_form() {
+	local method=$1 path=$2 json=$3 fields=${4:-}
+	local -a extra=()
+	[ -z "$fields" ] || extra=(--data "$fields")
+	api_v0 "$method" "$path" --data-urlencode "json=$json" "${extra[@]}"
+}
+
+# assert_keys FILTER KEYS: FILTER's object has exactly the keys KEYS (a JSON array, any order).
+assert_keys() {
+	local got want
+	want=$(jq -c sort <<<"$2") || kt_fail "not a JSON array: $2" || return 1
+	got=$(jq -c "$1 | keys" "$KT_TMP/body" 2>&1) || kt_fail "jq $1 failed: $got" || return 1
+	[ "$got" = "$want" ] || kt_fail "expected $1 with keys $want, got $got"
+}
+
+# assert_items_keys ARRAY KEYS: the array is not empty and each item has exactly the keys KEYS.
+assert_items_keys() {
+	local got want
+	want=$(jq -c sort <<<"$2") || kt_fail "not a JSON array: $2" || return 1
+	got=$(jq -c "[$1[] | keys] | unique" "$KT_TMP/body" 2>&1) || kt_fail "jq $1 failed: $got" || return 1
+	[ "$got" = "[$want]" ] || kt_fail "expected every $1 item with keys $want, got $got"
 }
 
 # ---------------------------------------------------------------- assertions

@@ -100,12 +100,54 @@ static void test_json_add(void **state)
 	}
 }
 
+/* API.md §10: version 0's list dates count seconds first; one message has the time of day. */
+static void test_v0(void **state)
+{
+	static const struct {
+		long long age;
+		const char *want;
+	} ago[] = {
+		{ 0, "0 secs ago" },	   { 1, "1 secs ago" },	  { 59, "59 secs ago" },
+		{ 60, "1 min ago" },	   { 119, "1 min ago" },  { 120, "2 mins ago" },
+		{ 3600, "1 hr ago" },	   { 7200, "2 hrs ago" }, { 86399, "23 hrs ago" },
+		{ 86400, "Nov 22, 2026" }, { -30, "0 secs ago" },
+	};
+	static const struct {
+		long long t;
+		const char *want;
+	} at[] = {
+		{ 1389981834, "Jan 17, 2014 at 06:03:54 PM" },
+		{ 1389916800, "Jan 17, 2014 at 12:00:00 AM" },
+		{ 1389960000, "Jan 17, 2014 at 12:00:00 PM" },
+		{ 1389963599, "Jan 17, 2014 at 12:59:59 PM" },
+		{ 1793664000, "Nov 03, 2026 at 12:00:00 AM" },
+	};
+	(void)state;
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(ago); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		time_v0_ago(&sb, (time_t)(NOW - ago[i].age), NOW);
+		unit_check_str(ago[i].want, sb.buf, ago[i].want);
+		strbuf_release(&sb);
+	}
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(at); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		time_v0_at(&sb, (time_t)at[i].t);
+		unit_check_str(at[i].want, sb.buf, at[i].want);
+		strbuf_reset(&sb);
+		time_date(&sb, (time_t)at[i].t);
+		unit_check_int(at[i].want, sb.len, 12);
+		unit_check(at[i].want, !strncmp(sb.buf, at[i].want, 12));
+		strbuf_release(&sb);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_human),
 		cmocka_unit_test(test_json_add),
+		cmocka_unit_test(test_v0),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
