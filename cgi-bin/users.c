@@ -7,6 +7,8 @@ static const struct route routes[] = {
 	{ "PUT", "/users", users_update, RL_DEFAULT },
 	{ "PATCH", "/users", users_update, RL_DEFAULT },
 	{ "DELETE", "/users", users_delete, RL_DEFAULT },
+	{ "GET", "/users/email/confirm/{token}", users_email_confirm_get, RL_DEFAULT },
+	{ "POST", "/users/email/confirm", users_email_confirm_post, RL_DEFAULT },
 	{ "GET", "/users/activate/{digest}", users_activate_get, RL_DEFAULT },
 	{ "POST", "/users/activate", users_activate_post, RL_DEFAULT },
 	{ "POST", "/users/activate/resend", users_activate_resend, RL_RESET },

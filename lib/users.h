@@ -16,6 +16,10 @@ int users_activate_resend(struct http_request *req, struct http_response *resp);
 int users_profile(struct http_request *req, struct http_response *resp);
 /* PUT and PATCH /users */
 int users_update(struct http_request *req, struct http_response *resp);
+/* GET /users/email/confirm/{token}: follow the link of an e-mail change */
+int users_email_confirm_get(struct http_request *req, struct http_response *resp);
+/* POST /users/email/confirm {"token"} */
+int users_email_confirm_post(struct http_request *req, struct http_response *resp);
 /* DELETE /users */
 int users_delete(struct http_request *req, struct http_response *resp);
 /* POST /users/password: forgotten password */

@@ -172,7 +172,8 @@ mail_for() {
 	printf '%s\n' "$f"
 }
 
-# activation_token ADDRESS / reset_token ADDRESS: the token of the newest such mail.
+# activation_token ADDRESS / reset_token ADDRESS / email_confirm_token ADDRESS: the token of the
+# newest such mail (an e-mail change link goes to the account's address before the change).
 activation_token() {
 	local f
 	f=$(mail_for "$1") || return 1
@@ -188,6 +189,11 @@ reset_token() {
 	local f
 	f=$(mail_for "$1") || return 1
 	sed -n 's/^Your reset token: \([A-Za-z0-9_-]*\).*/\1/p' "$f" | head -n 1
+}
+email_confirm_token() {
+	local f
+	f=$(mail_for "$1") || return 1
+	grep -o '/users/email/confirm/[A-Za-z0-9_-]*' "$f" | head -n 1 | cut -d/ -f5
 }
 
 # make_user NAME: signs NAME up (password NAME-password), activates it from the mail, and prints

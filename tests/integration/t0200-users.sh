@@ -183,9 +183,10 @@ test_expect "PUT /users updates the profile; the description is rendered safely"
 	assert_jq ".desc_format | contains(\"<a href=\\\"http://www.example.com\\\"\")"
 '
 
-test_expect "PATCH /users changes the e-mail; a taken one is 409; unknown fields are 422" '
-	api_json PATCH /api/v1/users "{\"email\":\"alice@example.org\"}" -H "Authorization: Bearer $ALICE"
+test_expect "PATCH /users changes the e-mail with the password; a taken one is 409; unknown fields are 422" '
+	api_json PATCH /api/v1/users "{\"email\":\"alice@example.org\",\"password\":\"alice-secret-1\"}" -H "Authorization: Bearer $ALICE"
 	assert_status 200
+	assert_json .email_change_pending false
 	api_json PATCH /api/v1/users "{\"email\":\"BOB@example.com\"}" -H "Authorization: Bearer $ALICE"
 	assert_error 409 email_taken
 	api_json PATCH /api/v1/users "{\"user_status\":\"active\"}" -H "Authorization: Bearer $ALICE"

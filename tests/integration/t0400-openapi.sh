@@ -185,6 +185,24 @@ test_expect "profile, password and token routes answer what the document declare
 	assert_header WWW-Authenticate
 	as 200 "$bob" PUT /api/v1/users /users "{\"desc_markup\":\"hi @cy www.example.com\"}"
 	as 422 "$bob" PATCH /api/v1/users /users "{\"user_status\":\"active\"}"
+	as 200 "$bob" PATCH /api/v1/users /users "{\"email\":\"bob@new.example\",\"desc_markup\":\"moving\"}"
+	assert_json .email_change_pending true
+	token=$(email_confirm_token bob@example.com)
+	api GET "/api/v1/users/email/confirm/$token"
+	answer 200 GET "/users/email/confirm/{token}"
+	api GET "/api/v1/users/email/confirm/$token"
+	answer 400 GET "/users/email/confirm/{token}"
+	as 200 "$bob" PUT /api/v1/users /users "{\"email\":\"bob@pending.example\"}"
+	token=$(email_confirm_token bob@new.example)
+	as 200 "$bob" PUT /api/v1/users /users "{\"email\":\"bob@example.com\",\"password\":\"bob-password\"}"
+	assert_json .email_change_pending false
+	as 403 "$bob" PUT /api/v1/users /users "{\"email\":\"bob@other.example\",\"password\":\"wrong-password\"}"
+	api_json POST /api/v1/users/email/confirm "{\"token\":\"$token\"}"
+	answer 400 POST /users/email/confirm
+	as 200 "$bob" PUT /api/v1/users /users "{\"email\":\"bob@new.example\"}"
+	api_json POST /api/v1/users/email/confirm "{\"token\":\"$(email_confirm_token bob@example.com)\"}"
+	answer 200 POST /users/email/confirm
+	as 409 "$bob" PUT /api/v1/users /users "{\"email\":\"cy@example.com\"}"
 	as 201 "$bob" POST /api/v1/users/tokens /users/tokens "{\"name\":\"ci\",\"scope\":\"read\",\"expires_in_days\":7}"
 	assert_header Location "/api/v1/users/tokens/$(jq -r .token_id "$KT_TMP/body")"
 	pat=$(jq -r .token "$KT_TMP/body")

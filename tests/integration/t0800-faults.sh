@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fault injection (issue 8): every database call of every step of sign-up → activate → login →
-# post → reply → read → delete fails once in turn (programs built with -DKINGLET_FAULTS, armed by
-# the X-Kinglet-Fault header). Each answer must be a correct success or a JSON 5xx, the process
-# must go on serving, and the database must stay consistent.
+# post → reply → read → delete → e-mail change → its link fails once in turn (programs built with
+# -DKINGLET_FAULTS, armed by the X-Kinglet-Fault header). Each answer must be a correct success or
+# a JSON 5xx, the process must go on serving, and the database must stay consistent.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 BUILD=${FAULT_BUILD:-build-faults} test_web_start signup.per_ip_per_hour=1000000 \
@@ -31,7 +31,9 @@ step_threads() { api GET "/api/v1/messages/threads?per_page=5" -H "Authorization
 step_since() { api GET /api/v1/messages/since/0 -H "Authorization: Bearer $BOB" "$@"; }
 step_delete() { api DELETE "/api/v1/messages/$REPLY" -H "Authorization: Bearer $BOB" "$@"; }
 step_request() { api POST "/api/v1/lists/request/bob" --data "" -H "Authorization: Bearer $SESSION" "$@"; }
-STEPS=(signup activate login post reply read stream replies threads since delete request)
+step_email() { api_json PATCH /api/v1/users "{\"email\":\"$NAME@new.example\"}" -H "Authorization: Bearer $SESSION" "$@"; }
+step_confirm() { api GET "/api/v1/users/email/confirm/$(email_confirm_token "$NAME@example.com")" "$@"; }
+STEPS=(signup activate login post reply read stream replies threads since delete request email confirm)
 
 login_as() { api_json POST /api/v1/users/login "{\"user_name\":\"$1\",\"password\":\"$1-password\"}" "${@:2}"; }
 
@@ -97,6 +99,11 @@ test_expect "afterwards the database is consistent: counters equal rows, no half
 		AND NOT EXISTS (SELECT 1 FROM thread_members tm WHERE tm.thread_id = m.message_id)")" -eq 0 ]
 	[ "$(kt_sql "SELECT COUNT(*) FROM idempotency_keys k LEFT JOIN messages m ON m.message_id = k.message_id
 		WHERE m.message_id IS NULL")" -eq 0 ]
+	# an e-mail change link always names its address, and a new address came through its link
+	[ "$(kt_sql "SELECT COUNT(*) FROM mail_tokens WHERE purpose = \"email\" AND new_email IS NULL")" -eq 0 ]
+	[ "$(kt_sql "SELECT COUNT(*) FROM users u WHERE u.email LIKE \"%@new.example\" AND NOT EXISTS
+		(SELECT 1 FROM mail_tokens t WHERE t.user_id = u.user_id AND t.new_email = u.email
+		AND t.used_at IS NOT NULL)")" -eq 0 ]
 	# an activated account used its token; a pending one still has one
 	[ "$(kt_sql "SELECT COUNT(*) FROM users u WHERE u.user_status = \"pending\" AND NOT EXISTS
 		(SELECT 1 FROM mail_tokens t WHERE t.user_id = u.user_id AND t.used_at IS NULL)")" -eq 0 ]
