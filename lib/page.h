@@ -28,6 +28,7 @@ struct page {
 	long long bound; /* the key bound for the statement (exclusive) */
 	long long offset; /* rows to skip (forward, page numbers) */
 	long long limit; /* rows to fetch: per_page + 1, to learn whether there are more */
+	long long resume; /* the "prev" cursor of an empty page: where the client stood */
 };
 
 /*
