@@ -89,6 +89,18 @@ int page_parse(const struct http_request *req, struct http_response *resp, long 
 		p->bound = ahead ? ahead : (newest_first ? INT64_MAX : 0);
 		p->offset = p->page ? (p->page - 1) * p->per_page : 0;
 	}
+	/*
+	 * Where an empty page resumes backward: the page starts at the cursor's own id, one past
+	 * it in list order. Cursors reach INT64_MAX, so after + 1 stops there (no key is larger);
+	 * before - 1 cannot go below 0 (a cursor is at least 1).
+	 */
+	if (newest_first)
+		p->resume = p->after ? p->after : (p->before ? p->before - 1 : 0);
+	else
+		p->resume = p->before
+				    ? p->before
+				    : (p->after ? (p->after < INT64_MAX ? p->after + 1 : INT64_MAX)
+						: 0);
 	return 0;
 }
 
@@ -97,6 +109,7 @@ void page_all(struct page *p)
 	p->newest_first = false;
 	p->page = 1;
 	p->before = p->after = 0;
+	p->resume = 0;
 	p->backward = false;
 	p->bound = 0;
 	p->offset = 0;
@@ -170,10 +183,7 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 	 * stream for newer messages) from any page: the first key of the page, or on an empty
 	 * page the place where the client stood. Page numbers have a prev page from page 2.
 	 */
-	long long resume = p->newest_first
-				   ? (p->after ? p->after : (p->before ? p->before - 1 : 0))
-				   : (p->before ? p->before : (p->after ? p->after + 1 : 0));
-	long long prev_cursor = n ? first : resume;
+	long long prev_cursor = n ? first : p->resume;
 	bool more_prev = p->page ? p->page > 1 : true;
 
 	struct json_object *o = resp_data(resp);

@@ -29,6 +29,7 @@ struct page {
 	long long offset; /* rows to skip (forward, page numbers) */
 	long long limit; /* rows to fetch: per_page + 1, to learn whether there are more */
 	bool v0_unflagged; /* version 0 answers the items alone, without next_link_bool */
+	long long resume; /* the "prev" cursor of an empty page: where the client stood */
 };
 
 /*

@@ -247,21 +247,25 @@ void render_names_release(struct render_names *names)
 
 /*
  * The length of the tag starting at s[i] ("<b>", "</p>", "<!-- -->", "<?x?>"), 0 if none does.
- * end is one past the text's last '>' (0 if it has none), so that "<a<a<a..." stays linear.
+ * A tag with no '>' after it runs to the end of the text, as an HTML tokeniser reads it. gt_end
+ * is one past the text's last '>' (0 if it has none), so that "<a<a<a..." stays linear.
  */
-static size_t tag_at(const char *s, size_t end, size_t i)
+static size_t tag_at(const char *s, size_t len, size_t gt_end, size_t i)
 {
-	if (s[i] != '<' || i + 1 >= end)
+	if (s[i] != '<' || i + 1 >= len)
 		return 0;
 	unsigned char c = (unsigned char)s[i + 1];
 	if (c == '/')
-		c = (unsigned char)s[i + 2];
+		c = i + 2 < len ? (unsigned char)s[i + 2] : 0;
 	else if (c == '!' || c == '?')
 		c = 'a';
 	if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
 		return 0;
-	const char *gt = memchr(s + i + 1, '>', end - i - 1);
-	return gt ? (size_t)(gt - (s + i)) + 1 : 0;
+	if (i + 1 >= gt_end)
+		return len - i;
+	/* s[gt_end - 1] is a '>' past s[i + 1]: the search always finds one. */
+	const char *gt = memchr(s + i + 1, '>', gt_end - i - 1);
+	return (size_t)(gt - (s + i)) + 1;
 }
 
 static bool is_hex(unsigned char c)
@@ -312,9 +316,10 @@ void render_excerpt(struct strbuf *out, const char *text, size_t len, size_t max
 			space = true;
 		} else if ((n = mention_at(text, len, i))) {
 			n++;
-		} else if (!(n = tag_at(text, gt_end, i)) && !(n = entity_at(text, len, i))) {
+		} else if (!(n = tag_at(text, len, gt_end, i)) && !(n = entity_at(text, len, i))) {
 			n = cp_len(text, len, i);
-			if (is_control((unsigned char)text[i])) {
+			/* What is left of markup goes too: an excerpt has no < > & at all. */
+			if (is_control((unsigned char)text[i]) || strchr("<>&", text[i])) {
 				i += n;
 				continue;
 			}

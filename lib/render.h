@@ -65,9 +65,12 @@ void render_names_release(struct render_names *names);
 
 /*
  * Append to out the plain-text excerpt of API.md §5.8 from the raw markup text: @mentions (the
- * whole token), tags ('<' then a letter, '/', '!' or '?', through the next '>'; a '<' with no
- * '>' after it is text) and character references (&name; &#123; &#x7B;) removed, not decoded;
- * a lone '&' or "a < b" stays. Runs of white space become one space, leading and trailing white
+ * whole token), tags ('<' then a letter, '/' and a letter, '!' or '?', through the next '>') and
+ * character references (&name; &#123; &#x7B;) removed, not decoded. A tag that is never closed
+ * ("@bob <img src=x onerror=...") is removed to the end of the text, as an HTML tokeniser reads it
+ * (the text after it is inside the tag), and every other '<', '>' and '&' ("a < b", "AT&T") is
+ * dropped as a character: the excerpt never contains any of the three, so no markup survives even
+ * where it is shown unescaped. Runs of white space become one space, leading and trailing white
  * space goes, control characters are dropped. At most max_chars code points are kept, cut on a
  * code point boundary, and " ..." is appended only when something was cut ("..." when
  * max_chars is 0). The excerpt is plain text, not HTML: whoever shows it as HTML must escape it.

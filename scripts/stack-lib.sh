@@ -452,6 +452,14 @@ web_spawn_programs() {
 	done < <(web_programs)
 }
 
+# web_apache ARGS...: apache2 on this stack's configuration, told the API version its own answers
+# name (KINGLET_API_VERSION in conf/apache.conf.in): api.default_version of kinglet.conf, else 1.
+web_apache() {
+	local version
+	version=$(sed -n 's/^api\.default_version *= *\([0-9]*\) *$/\1/p' "$WEB_APP_CONF" 2>/dev/null | tail -n 1)
+	KINGLET_API_VERSION=${version:-1} apache2 -f "$WEB_CONF" -d "$WEB_DIR" "$@"
+}
+
 # web_launch [foreground]: runs the server; without an argument it goes to the background once
 # it listens (lighttpd and spawn-fcgi: once the programs run).
 web_launch() {
@@ -464,7 +472,7 @@ web_launch() {
 	apache)
 		fg=(-k start)
 		[ -z "${1:-}" ] || fg=(-DFOREGROUND)
-		apache2 -f "$WEB_CONF" -d "$WEB_DIR" "${fg[@]}"
+		web_apache "${fg[@]}"
 		;;
 	nginx)
 		[ -z "${1:-}" ] || fg=(-g 'daemon off;')
@@ -482,7 +490,7 @@ web_graceful() {
 	pid=$(web_pid) || return 1
 	case $WEB_SERVER in
 	lighttpd) kill -USR1 "$pid" ;;
-	apache) apache2 -f "$WEB_CONF" -d "$WEB_DIR" -k graceful ;;
+	apache) web_apache -k graceful ;;
 	nginx) kill -HUP "$pid" ;;
 	esac
 }

@@ -62,6 +62,8 @@ test_expect "apache2 -t accepts the installed apache-kinglet*.conf as they ship 
 		LoadModule alias_module $m/mod_alias.so
 		LoadModule rewrite_module $m/mod_rewrite.so
 		LoadModule fcgid_module $m/mod_fcgid.so
+		LoadModule headers_module $m/mod_headers.so
+		LoadModule unique_id_module $m/mod_unique_id.so
 		Include "$DEST$PREFIX/share/kinglet/conf/apache-kinglet-fcgid.conf"
 		<VirtualHost 127.0.0.1:1>
 		    Include "$DEST$PREFIX/share/kinglet/conf/apache-kinglet.conf"

@@ -98,14 +98,19 @@ test_expect "the excerpt is plain text: tags, entities and @names out, white spa
 	texts=("@yan <b>Hello</b> &amp; welcome   to
 
  the   thread" "@yan $e75" "@yan ${e75}é" "  @yan   a  @tess${tab}b  " "@yan x &lt;script&gt; y <i>z</i>"
-		"@yan www.example.com & ok" "@yan a < b")
-	excerpts=("Hello welcome to the thread" "$e75" "$e75 ..." "a b" "x script y z" "www.example.com & ok" "a < b")
+		"@yan www.example.com & ok" "@yan a < b -> c" "@yan <img src=x onerror=alert(document.domain)//"
+		"@yan hi <b>there</b> <svg onload=alert(1)//")
+	excerpts=("Hello welcome to the thread" "$e75" "$e75 ..." "a b" "x script y z" "www.example.com ok" "a b - c"
+		"" "hi there")
 	for i in "${!texts[@]}"; do
 		id=$(post_message "$TESS" "${texts[i]}")
 		api_as "$YAN" GET "/api/v1/messages/threads?per_page=1"
 		assert_json ".threads[0].message_id" "$id"
 		assert_json ".threads[0].message_text" "${excerpts[i]}" || kt_fail "for the text: ${texts[i]}" || exit 1
 	done
+	# No excerpt holds markup, closed or not (§5.8).
+	api_as "$YAN" GET "/api/v1/messages/threads?per_page=100"
+	assert_jq "(.threads | length) >= ${#texts[@]} and all(.threads[].message_text; test(\"[<>&]\") | not)"
 '
 
 test_expect "a deleted starter with replies stays as a placeholder; one without replies leaves the threads" '

@@ -92,4 +92,22 @@ test_expect "malformed numbers in the query are 400 invalid_query_parameter" '
 	assert_ids "$S"
 '
 
+test_expect "cursors at both ends of their range, 1 and 2^63-1, answer 200 on every list; the prev cursor stays in range" '
+	reply "$MIA" "$S" "a reply" >/dev/null
+	for list in /api/v1/messages "/api/v1/messages/$S/replies" /api/v1/messages/threads /api/v1/messages/since/0 \
+		/api/v1/lists/requests; do
+		for cursor in "after=$BIG" "before=$BIG" after=1 before=1; do
+			api_as "$MO" GET "$list?$cursor&per_page=1"
+			assert_status 200 || kt_fail "for $list?$cursor" || exit 1
+			assert_jq "[.pagination | .prev_after, .prev_before, .next_after, .next_before | numbers]
+				| all(. >= 0)" || kt_fail "for $list?$cursor" || exit 1
+			! header Link | grep -q -- "=-" || kt_fail "a negative cursor in the Link of $list?$cursor" || exit 1
+		done
+	done
+	# Nothing is newer than 2^63-1: an empty page of the oldest-first replies resumes right there.
+	api_as "$MO" GET "/api/v1/messages/$S/replies?after=$BIG"
+	assert_ids ""
+	grep -Eq "\"prev_before\": ?$BIG[,} ]" "$KT_TMP/body" || kt_fail "prev_before is not $BIG: $(cat "$KT_TMP/body")"
+'
+
 test_done

@@ -205,6 +205,49 @@ test_expect "a header just over the request-head limit is a JSON 431 (Apache: 40
 	assert_clean_4xx request_header_fields_too_large bad_request
 '
 
+# last_answer RID VERSION: the last answer in $KT_TMP/raw (several when the connection carried
+# more than one request) is a JSON 4xx with exactly one X-Request-ID, RID (or, RID empty, a fresh
+# id in the characters API.md §1 allows), and X-Kinglet-API-Version VERSION.
+last_answer() {
+	local rid=$1 version=$2 got
+	awk '/^HTTP\/1\.[01] [0-9][0-9][0-9]/ && !inh { h = ""; inh = 1 }
+		inh { h = h $0 "\n" } inh && /^\r?$/ { inh = 0; last = h } END { printf "%s", last }' \
+		"$KT_TMP/raw" | tr -d "\r" | sed -e "/^$/d" >"$KT_TMP/headers"
+	API_STATUS=$(head -n1 "$KT_TMP/headers" | cut -d" " -f2)
+	[[ $API_STATUS == 4[0-9][0-9] ]] || kt_fail "expected a 4xx, got ${API_STATUS:-nothing}" || return 1
+	assert_header Content-Type "application/json; charset=utf-8" || return 1
+	assert_header X-Kinglet-API-Version "$version" || return 1
+	assert_header X-Request-ID ${rid:+"$rid"} || return 1
+	got=$(header X-Request-ID)
+	[[ $got =~ ^[A-Za-z0-9._-]{1,64}$ ]] || kt_fail "X-Request-ID $got is not a request id"
+}
+
+# API.md §1: every answer, the web server's own included, carries the request id (and §10 the API
+# version applied). A request the server reads (a malformed Content-Length, CONNECT) keeps the
+# client's valid id and version; one whose head it cannot read (a request line or header over the
+# limit, the bytes beyond a body taken for the next request) gets a fresh id and the default.
+test_expect "the web server's own answers carry X-Request-ID (the client's when valid) and X-Kinglet-API-Version" '
+	for ids in "t0700.own-ID_1|X-Kinglet-API-Version: 0\r\n|0" "not valid!|X-Kinglet-API-Version: 9\r\n|1" "||1"; do
+		IFS="|" read -r rid version want <<<"$ids"
+		h="Host: localhost\r\nX-Request-ID: $rid\r\n$version"
+		[ -n "$rid" ] || h="Host: localhost\r\n$version"
+		[[ $rid =~ ^[A-Za-z0-9._-]+$ ]] || rid=""
+		for req in "POST /api/v1/messages HTTP/1.1\r\n${h}Content-Type: application/json\r\nContent-Length: 12x\r\nConnection: close\r\n\r\n" \
+			"CONNECT 127.0.0.1:1 HTTP/1.1\r\n${h}Connection: close\r\n\r\n"; do
+			api_raw "$req"
+			last_answer "$rid" "$want" || kt_fail "for: $req" || exit 1
+		done
+	done
+	pad=$(head -c 8300 /dev/zero | tr "\0" a)
+	for req in "GET /api/v1/time?x=$pad HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" \
+		"GET /api/v1/time HTTP/1.1\r\nHost: localhost\r\nX-Padding: $pad\r\nConnection: close\r\n\r\n" \
+		"POST /api/v1/time HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}{\"message_text\":\"x\"}\r\nHost: localhost\r\n\r\n"; do
+		api_raw "$req"
+		short_request "${req:0:200}"
+		last_answer "" 1 || kt_fail "for: ${req:0:120}" || exit 1
+	done
+'
+
 test_expect "256 query parameters are served; 257 are 400 invalid_query_parameter" '
 	q=$(seq -f "p%g=1" 0 255 | paste -sd "&")
 	api_as "$EVE" GET "/api/v1/messages?$q"

@@ -307,6 +307,7 @@ static void test_render_text_fuzz(void **state)
 		strbuf_reset(&out);
 		render_excerpt(&out, in.buf, in.len, 5);
 		assert_true(utf8_valid(out.buf, out.len));
+		assert_null(strpbrk(out.buf, "<>&"));
 		assert_true(utf8_length(out.buf, out.len) <= 5 + strlen(" ..."));
 	}
 	strbuf_release(&in);
@@ -390,11 +391,21 @@ static const struct excerpt_case excerpt_cases[] = {
 	{ "<script>alert(1)</script>", 75, "alert(1)" },
 	{ "<img src=x onerror=alert(1)>pic", 75, "pic" },
 	{ "<!-- c --><?x?>ok", 75, "ok" },
-	{ "<a<b>x x</ x</>y <>", 75, "x x</ x</>y <>" },
-	{ "a < b > c, I <3 you, <b unclosed", 75, "a < b > c, I <3 you, <b unclosed" },
+	/* What only looks like them loses its < > &: an excerpt never holds any of the three. */
+	{ "<a<b>x x</ x</>y <>", 75, "x x/ x/y" },
+	{ "a < b > c, I <3 you, <b unclosed", 75, "a b c, I 3 you," },
 	{ "Tom &amp; Jerry", 75, "Tom Jerry" },
 	{ "it&#39;s &#x27;q&#X27; &nbsp;x&hellip;", 75, "its q x" },
-	{ "AT&T & co &; &#; &#x; &#12345678;", 75, "AT&T & co &; &#; &#x; &#12345678;" },
+	{ "AT&T & co &; &#; &#x; &#12345678;", 75, "ATT co ; #; #x; #12345678;" },
+	/* A tag never closed runs to the end of the text (an HTML tokeniser reads it so). */
+	{ "@bob <img src=x onerror=alert(document.domain)//", 75, "" },
+	{ "hi <b>there</b> <img src=x onerror=alert(1)// and more", 75, "hi there" },
+	{ "x <script", 75, "x" },
+	{ "x </p", 75, "x" },
+	{ "x <", 75, "x" },
+	{ "x </", 75, "x /" },
+	{ "<b>a</b> &lt;img&gt; &amp;lt;", 75, "a img lt;" },
+	{ ">>> quoted && <<<", 75, "quoted" },
 	{ "@jr <p>Hi&amp;</p>\n\n@ann there", 75, "Hi there" },
 	/* 75 code points fit; the 76th is cut, and only then " ..." follows. */
 	{ A74 "a", 75, A74 "a" },
