@@ -42,8 +42,16 @@ test_expect "any version other than 0 and 1 is 400 unsupported_api_version, in v
 		api GET /api/v1/time -H "X-Kinglet-API-Version: $v"
 		assert_error 400 unsupported_api_version || { echo "version \"$v\""; return 1; }
 	done
+	# An empty value is no version either; lighttpd drops empty header fields before the
+	# program sees them (and its conditionals cannot tell them from absent), so there it is
+	# the default.
 	api GET /api/v1/time -H "X-Kinglet-API-Version;"
-	assert_error 400 unsupported_api_version || { echo "an empty version"; return 1; }
+	if [ "$WEB_SERVER" = lighttpd ]; then
+		assert_status 200
+		assert_header X-Kinglet-API-Version 1
+	else
+		assert_error 400 unsupported_api_version || { echo "an empty version"; return 1; }
+	fi
 	api GET /api/v1/users/alice -H "X-Kinglet-API-Version: 2" -H "Authorization: Bearer $ALICE"
 	assert_error 400 unsupported_api_version
 '
