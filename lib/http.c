@@ -599,12 +599,14 @@ static void add_cors(const struct http_request *req, const struct http_response 
 		strbuf_addstr(
 			out, "Access-Control-Allow-Methods: GET, HEAD, POST, PUT, PATCH, DELETE\r\n"
 			     "Access-Control-Allow-Headers: Authorization, Content-Type, "
-			     "X-Api-Key, Idempotency-Key, If-None-Match, X-Request-ID\r\n"
+			     "X-Api-Key, Idempotency-Key, If-None-Match, X-Request-ID, "
+			     "X-Kinglet-API-Version\r\n"
 			     "Access-Control-Max-Age: 600\r\n");
 	else
 		strbuf_addstr(out, "Access-Control-Expose-Headers: X-Request-ID, Location, ETag, "
 				   "Link, Retry-After, Idempotent-Replayed, X-RateLimit-Limit, "
-				   "X-RateLimit-Remaining, X-RateLimit-Reset\r\n");
+				   "X-RateLimit-Remaining, X-RateLimit-Reset, "
+				   "X-Kinglet-API-Version\r\n");
 }
 
 /*

@@ -242,7 +242,7 @@ for v in 0 1; do
 	'
 done
 
-test_web_start api.default_version=0
+test_web_start api.default_version=0 http.cors_origins=https://app.example
 test_expect "api.default_version = 0: answers without the header speak version 0; the header still picks 1" '
 	api GET /api/v1/time
 	assert_status 200
@@ -261,6 +261,16 @@ test_expect "api.default_version = 0: answers without the header speak version 0
 	assert_error 404 not_found
 	api GET /api/v1/time -H "X-Kinglet-API-Version: 3"
 	assert_error 400 unsupported_api_version
+'
+
+test_expect "a browser client from an allowed origin may send the header and read the answer'\''s" '
+	api OPTIONS /api/v1/messages -H "Origin: https://app.example" \
+		-H "Access-Control-Request-Method: GET" \
+		-H "Access-Control-Request-Headers: x-kinglet-api-version"
+	assert_status 204
+	[[ $(header Access-Control-Allow-Headers) == *X-Kinglet-API-Version* ]]
+	api GET /api/v1/time -H "Origin: https://app.example" -H "X-Kinglet-API-Version: 1"
+	[[ $(header Access-Control-Expose-Headers) == *X-Kinglet-API-Version* ]]
 '
 
 test_done
