@@ -47,6 +47,52 @@ static int triple_field(struct http_request *req, struct http_response *resp, co
 	return 0;
 }
 
+/*
+ * The credential fields inside the JSON body, as the original's forms build them: user_name and
+ * user_id (a number or decimal text) for auth_end to compare with the caller, session_id one more
+ * presentation of the token. Any other type cannot be the caller's: invalid_session.
+ */
+static bool body_credentials(const struct http_request *req, struct auth_pending *ap,
+			     struct presented *p)
+{
+	struct json_object *v;
+	if (!req->body)
+		return true;
+	if (json_object_object_get_ex(req->body, "user_name", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return false;
+		ap->j_name = json_object_get_string(v);
+	}
+	if (json_object_object_get_ex(req->body, "user_id", &v)) {
+		if (json_object_is_type(v, json_type_int))
+			snprintf(ap->j_id, sizeof(ap->j_id), "%lld",
+				 (long long)json_object_get_int64(v));
+		else if (json_object_is_type(v, json_type_string) &&
+			 json_object_get_string_len(v) < (int)sizeof(ap->j_id))
+			snprintf(ap->j_id, sizeof(ap->j_id), "%s", json_object_get_string(v));
+		else
+			return false;
+		if (!ap->j_id[0])
+			return false;
+	}
+	if (json_object_object_get_ex(req->body, "session_id", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return false;
+		present(p, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	}
+	return true;
+}
+
+/* Whether a user_name and user_id presented (either may be NULL) name the caller. */
+static bool names_caller(const struct auth *a, const char *name, const char *id)
+{
+	char own[24];
+	snprintf(own, sizeof(own), "%lld", a->user_id);
+	if (id && !token_equal(own, strlen(own), id, strlen(id)))
+		return false;
+	return !name || (strlen(name) == strlen(a->user_name) && !strcasecmp(name, a->user_name));
+}
+
 static int unauthorized(struct http_response *resp, enum err_code e, const char *why)
 {
 	if (e == ERR_INVALID_SESSION)
@@ -94,6 +140,9 @@ int auth_begin(struct http_request *req, struct http_response *resp, enum auth_n
 					    "user_name, user_id and session_id go together");
 		present(&p, t_session, strlen(t_session));
 	}
+	if (!body_credentials(req, ap, &p))
+		return unauthorized(resp, ERR_INVALID_SESSION,
+				    "a credential field in the body has the wrong type");
 	if (!p.token)
 		return unauthorized(resp, ERR_NOT_AUTHENTICATED, "no credentials");
 	if (p.mismatch)
@@ -145,16 +194,12 @@ int auth_end(struct http_request *req, struct http_response *resp, const struct 
 	if (ap->api_key && a->is_session)
 		return unauthorized(resp, ERR_INVALID_SESSION,
 				    "X-Api-Key takes a personal access token, not a session");
-	if (ap->t_name) {
-		char id[24];
-		snprintf(id, sizeof(id), "%lld", a->user_id);
-		bool same_id = token_equal(id, strlen(id), ap->t_id, strlen(ap->t_id));
-		bool same_name = strlen(ap->t_name) == strlen(a->user_name) &&
-				 !strcasecmp(ap->t_name, a->user_name);
-		if (!same_id || !same_name)
-			return unauthorized(resp, ERR_INVALID_SESSION,
-					    "user_name and user_id do not match the session");
-	}
+	if (ap->t_name && !names_caller(a, ap->t_name, ap->t_id))
+		return unauthorized(resp, ERR_INVALID_SESSION,
+				    "user_name and user_id do not match the session");
+	if (!names_caller(a, ap->j_name, ap->j_id[0] ? ap->j_id : NULL))
+		return unauthorized(resp, ERR_INVALID_SESSION,
+				    "user_name or user_id in the body is not the caller");
 	req->user_id = a->user_id;
 	if (conf.ratelimit_enabled) {
 		char key[40];

@@ -51,6 +51,9 @@ struct auth_pending {
 	uint8_t hash[SHA256_LEN]; /* of the token presented */
 	bool api_key; /* presented as X-Api-Key: must be a personal access token */
 	const char *t_name, *t_id; /* the triple's user_name and user_id, or NULL */
+	/* user_name and user_id inside the JSON body (API.md §1): as text, or NULL */
+	const char *j_name;
+	char j_id[24];
 };
 
 /*

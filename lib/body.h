@@ -18,6 +18,9 @@
 int body_parse_json(const char *text, size_t len, struct json_object **out,
 		    struct http_response *resp);
 
+/* user_name, user_id and session_id: credentials wherever they appear, never unknown fields. */
+bool body_is_credential(const char *name);
+
 /*
  * Record every field of the body not in fields (a NULL-terminated list) as an invalid param
  * "unknown_field", so that no handler assigns fields it does not know (no mass assignment).
@@ -38,7 +41,8 @@ const char *body_string(const struct http_request *req, struct http_response *re
 			size_t *len);
 
 /*
- * An integer field in [min, max] (a string of decimal digits counts in form bodies). Returns
+ * An integer field in [min, max] (a string of decimal digits counts too: form-built
+ * JSON carries ids as text; a sign only in form bodies). Returns
  * true with *out set; false when absent or invalid, recording an invalid param when it is
  * invalid, or absent and required.
  */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "body.h"
+#include "router.h"
 #include "conf.h"
 #include "db.h"
 #include "random.h"
@@ -291,12 +292,18 @@ int http_parse_head(struct http_request *req, struct http_response *resp, const 
 		goto out;
 	}
 	p += base_len;
-	if (p < end && end[-1] == '/')
-		end--; /* one trailing slash is allowed */
 	while (p < end) {
 		const char *start = ++p; /* skip the '/' */
 		const char *slash = memchr(start, '/', (size_t)(end - start));
 		const char *stop = slash ? slash : end;
+		/*
+		 * Empty segments are nothing, as in the original (its web client asks for
+		 * /users/NAME/logout//), which also makes a trailing slash no segment.
+		 */
+		if (stop == start) {
+			p = stop;
+			continue;
+		}
 		if (req->nsegs == HTTP_MAX_SEGMENTS) {
 			ret = resp_error(resp, ERR_NOT_FOUND, "path has too many segments");
 			goto out;
@@ -592,32 +599,187 @@ static void add_cors(const struct http_request *req, const struct http_response 
 		strbuf_addstr(
 			out, "Access-Control-Allow-Methods: GET, HEAD, POST, PUT, PATCH, DELETE\r\n"
 			     "Access-Control-Allow-Headers: Authorization, Content-Type, "
-			     "X-Api-Key, Idempotency-Key, If-None-Match, X-Request-ID\r\n"
+			     "X-Api-Key, Idempotency-Key, If-None-Match, X-Request-ID, "
+			     "X-Kinglet-API-Version\r\n"
 			     "Access-Control-Max-Age: 600\r\n");
 	else
 		strbuf_addstr(out, "Access-Control-Expose-Headers: X-Request-ID, Location, ETag, "
 				   "Link, Retry-After, Idempotent-Replayed, X-RateLimit-Limit, "
-				   "X-RateLimit-Remaining, X-RateLimit-Reset\r\n");
+				   "X-RateLimit-Remaining, X-RateLimit-Reset, "
+				   "X-Kinglet-API-Version\r\n");
+}
+
+/*
+ * Version 0's user_message (API.md §10): the original's words for what went wrong, instead of the
+ * generic "Invalid input.". A row applies to a route ("METHOD /pattern"; NULL: any), an error
+ * code and, for validation errors, the first invalid param's name (NULL: any; "@": a mentioned
+ * user, whose name "{name}" stands for) and reason (NULL: any). The first matching row wins.
+ */
+struct v0_words {
+	const char *route;
+	enum err_code err;
+	const char *param, *reason;
+	const char *words;
+};
+
+#define V0_NOT_ASKED "You cannot message '{name}' because "
+static const struct v0_words v0_words[] = {
+	{ NULL, ERR_NOT_AUTHENTICATED, NULL, NULL, "Invalid access." },
+	{ NULL, ERR_INVALID_SESSION, NULL, NULL, "Invalid access." },
+	{ NULL, ERR_FORBIDDEN, NULL, NULL, "Invalid access." },
+	{ NULL, ERR_INVALID_CREDENTIALS, NULL, NULL, "Invalid login." },
+	{ NULL, ERR_WRONG_PASSWORD, NULL, NULL, "Old password is incorrect." },
+	{ "POST /users", ERR_USER_NAME_TAKEN, NULL, NULL, "CreateUser - Error creating account." },
+	{ "POST /users", ERR_EMAIL_TAKEN, NULL, NULL, "CreateUser - Error creating account." },
+	{ NULL, ERR_EMAIL_TAKEN, NULL, NULL, "Duplicate entry" },
+	{ "GET /messages/{id}", ERR_NOT_FOUND, NULL, NULL, "Message unavailable." },
+	{ "GET /messages/{id}", ERR_INVALID_PATH_PARAMETER, NULL, NULL, "Invalid message ID." },
+	{ "GET /users/{name}", ERR_NOT_FOUND, NULL, NULL, "Could not retrieve user information." },
+	{ "GET /lists/request/{name}", ERR_NOT_FOUND, NULL, NULL, "Invalid recipient username." },
+	{ "POST /lists/request/{name}", ERR_NOT_FOUND, NULL, NULL, "Invalid recipient username." },
+	{ NULL, ERR_REQUEST_EXISTS, NULL, NULL, "Request made earlier." },
+	{ NULL, ERR_VALIDATION, "user_name", "self", "Invalid request." },
+	{ "GET /lists/approve/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
+	{ "POST /lists/approve/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
+	{ "GET /lists/reject/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
+	{ "POST /lists/reject/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
+	{ NULL, ERR_VALIDATION, "message_text", "missing", "You must enter text." },
+	{ NULL, ERR_VALIDATION, "message_text", "no_mention",
+	  "You have to include at least one recipient name in your new message." },
+	{ NULL, ERR_VALIDATION, "@", "unknown_user", "User '{name}' does not exist." },
+	{ NULL, ERR_VALIDATION, "@", "not_asked",
+	  V0_NOT_ASKED "you have not requested to be added to the user's approved list." },
+	{ NULL, ERR_VALIDATION, "@", "pending",
+	  V0_NOT_ASKED "your request to be added to the user's approved list is still pending a "
+		       "decision by the user." },
+	{ NULL, ERR_VALIDATION, "@", "rejected",
+	  V0_NOT_ASKED "your request to be added to the user's approved list was rejected." },
+	{ NULL, ERR_VALIDATION, "reply_to_id", "mismatch", "Invalid reply to id given." },
+	{ NULL, ERR_VALIDATION, "reply_to_id", NULL,
+	  "The message id being replied to is missing or not numeric." },
+	{ NULL, ERR_VALIDATION, "reply_to_content_digest", "mismatch",
+	  "Invalid reply to content digest given." },
+	{ NULL, ERR_VALIDATION, "reply_to_content_digest", NULL, "Missing content digest." },
+	{ NULL, ERR_VALIDATION, "user_name", "missing", "Missing username." },
+	{ NULL, ERR_VALIDATION, "user_name", NULL,
+	  "Username must contain fewer than 31 characters, and only letters, numbers, and "
+	  "underscores are allowed." },
+	{ NULL, ERR_VALIDATION, "email", "missing", "Missing e-mail." },
+	{ NULL, ERR_VALIDATION, "email", NULL, "E-mail has incorrect syntax." },
+	{ NULL, ERR_VALIDATION, "verify_password", "mismatch",
+	  "New password and verify password do not match." },
+	{ NULL, ERR_VALIDATION, "old_password", "missing",
+	  "Missing old, new, or verify password." },
+	{ NULL, ERR_VALIDATION, "new_password", "missing",
+	  "Missing old, new, or verify password." },
+	{ NULL, ERR_VALIDATION, "verify_password", "missing",
+	  "Missing old, new, or verify password." },
+	{ NULL, ERR_VALIDATION, "new_password", NULL,
+	  "Password shorter than eight characters or longer than 30 characters or contains "
+	  "invalid characters." },
+};
+#undef V0_NOT_ASKED
+
+static bool v0_route_is(const struct http_request *req, const char *route)
+{
+	if (!route)
+		return true;
+	if (!req->route)
+		return false;
+	size_t mlen = strlen(req->route->method);
+	return !strncmp(route, req->route->method, mlen) && route[mlen] == ' ' &&
+	       !strcmp(route + mlen + 1, req->route->pattern);
+}
+
+/* The string field key of the first invalid param, or "". */
+static const char *first_invalid(const struct http_response *resp, const char *key)
+{
+	struct json_object *p, *v;
+	if (!resp->invalid_params || !json_object_array_length(resp->invalid_params))
+		return "";
+	p = json_object_array_get_idx(resp->invalid_params, 0);
+	return json_object_object_get_ex(p, key, &v) ? json_object_get_string(v) : "";
+}
+
+/* out = words with "{name}" replaced by name. */
+static void v0_fill(struct strbuf *out, const char *words, const char *name)
+{
+	const char *hole = strstr(words, "{name}");
+	if (!hole) {
+		strbuf_addstr(out, words);
+		return;
+	}
+	strbuf_add(out, words, (size_t)(hole - words));
+	strbuf_addstr(out, name);
+	strbuf_addstr(out, hole + 6);
+}
+
+void http_v0_user_message(const struct http_request *req, const struct http_response *resp,
+			  struct strbuf *out)
+{
+	const char *param = first_invalid(resp, "name");
+	const char *reason = first_invalid(resp, "reason");
+	bool mention = param[0] == '@';
+
+	/* A handler's own words (resp_error_user) are already the right ones. */
+	if (strcmp(resp->user_message.buf, err_info(resp->err)->user_message)) {
+		strbuf_add(out, resp->user_message.buf, resp->user_message.len);
+		return;
+	}
+	if (resp->err == ERR_NOT_FOUND && !req->route) {
+		strbuf_addf(out, "Invalid function: %.64s.", req->nsegs ? req->segs[0] : "");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(v0_words) / sizeof(*v0_words); i++) {
+		const struct v0_words *w = &v0_words[i];
+		if (w->err != resp->err || !v0_route_is(req, w->route))
+			continue;
+		if (w->param && strcmp(w->param, mention ? "@" : param))
+			continue;
+		if (w->reason && strcmp(w->reason, reason))
+			continue;
+		v0_fill(out, w->words, mention ? param + 1 : param);
+		return;
+	}
+	if (resp->err == ERR_VALIDATION && *first_invalid(resp, "message"))
+		strbuf_addstr(out, first_invalid(resp, "message"));
+	else
+		strbuf_add(out, resp->user_message.buf, resp->user_message.len);
 }
 
 void http_send(struct http_request *req, struct http_response *resp)
 {
 	struct json_object *env = json_object_new_object();
 	struct strbuf *out = &resp->out;
+	struct strbuf words = STRBUF_INIT;
+	bool v0 = req->api_version == 0;
 	const char *body = "";
 	size_t body_len = 0;
 
 	if (!resp->status)
 		resp->status = 500;
+	/* The original answered every client error of the request's content with 400. */
+	if (v0 && resp->is_error && (resp->status == 409 || resp->status == 422))
+		resp->status = 400;
 	json_object_object_add(env, "status", json_object_new_int(resp->status));
-	if (!resp->omit_description)
+	if (resp->is_error || !resp->omit_description)
 		json_object_object_add(env, "description",
-				       json_object_new_string(http_reason(resp->status)));
+				       json_object_new_string(v0 && resp->status == 401
+								      ? "Not Authorized"
+								      : http_reason(resp->status)));
 	if (resp->data) {
 		json_object_object_foreach (resp->data, key, val)
 			json_object_object_add(env, key, json_object_get(val));
 	}
-	if (resp->is_error) {
+	if (resp->is_error && v0) {
+		/* The original's four fields (and the route's own, as request_status) only. */
+		http_v0_user_message(req, resp, &words);
+		json_object_object_add(env, "user_message",
+				       json_object_new_string_len(words.buf, (int)words.len));
+		json_object_object_add(env, "system_message",
+				       json_object_new_string_len(resp->system_message.buf,
+								  (int)resp->system_message.len));
+	} else if (resp->is_error) {
 		json_object_object_add(env, "user_message",
 				       json_object_new_string_len(resp->user_message.buf,
 								  (int)resp->user_message.len));
@@ -632,6 +794,8 @@ void http_send(struct http_request *req, struct http_response *resp)
 		json_object_object_add(env, "request_id", json_object_new_string(req->request_id));
 	}
 	bool raw = resp->raw && !resp->is_error;
+	/* Version 0 ends with the object: the original's scripts append their own newline. */
+	bool newline = !raw && !v0;
 	if (raw) {
 		body = resp->raw;
 		body_len = resp->raw_len;
@@ -663,17 +827,18 @@ void http_send(struct http_request *req, struct http_response *resp)
 		strbuf_addf(out,
 			    "Content-Type: application/json; charset=utf-8\r\n"
 			    "Content-Length: %zu\r\n",
-			    body_len + (raw ? 0 : 1));
+			    body_len + (newline ? 1 : 0));
 	strbuf_add(out, resp->headers.buf, resp->headers.len);
 	add_cors(req, resp, out);
 	strbuf_addstr(out, "\r\n");
 	size_t head_len = out->len;
 	if (!resp->no_body && !req->is_head) {
 		strbuf_add(out, body, body_len);
-		if (!raw)
+		if (newline)
 			strbuf_addch(out, '\n');
 	}
 	resp->body_bytes = out->len - head_len;
 	write_out(req, out->buf, out->len);
 	json_object_put(env);
+	strbuf_release(&words);
 }

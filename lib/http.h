@@ -58,7 +58,8 @@ struct http_request {
 	struct timespec started;
 	struct strbuf path; /* raw path of REQUEST_URI, without the query string (for the log) */
 	char *segs[HTTP_MAX_SEGMENTS];
-	size_t nsegs; /* decoded segments after the base path, trailing slash removed */
+	size_t nsegs; /* decoded segments after the base path; empty ones (// and a trailing /)
+			 skipped */
 	struct http_params query;
 	struct http_params form; /* fields of a form-encoded body */
 	struct json_object
@@ -79,7 +80,11 @@ struct http_response {
 	struct strbuf user_message, system_message;
 	struct json_object *invalid_params; /* array, NULL when none */
 	bool no_body; /* 304: headers only */
-	bool omit_description; /* no "description" (version 0's PUT /users/password, API.md §10) */
+	/*
+	 * A success without "description": the original's PUT /users/password answer, which its
+	 * version 0 keeps (API.md §10). Errors always have one.
+	 */
+	bool omit_description;
 	bool cacheable; /* omit Cache-Control: no-store */
 	struct rl_result rl; /* the rate limit, for X-RateLimit-* (when rl.checked) */
 	bool preflight; /* an OPTIONS answer: CORS preflight headers for allowed origins */
@@ -151,7 +156,20 @@ int resp_db_error(struct http_response *resp, int db_rc);
 /* 422 validation_failed listing the recorded fields, if any were recorded; else 0. */
 int resp_validation_result(struct http_response *resp);
 
-/* Serialise resp (envelope, security headers, X-Request-ID) into resp->out and write it. */
+/*
+ * Version 0's user_message for the error in resp (API.md §10): the original's words for the
+ * route, code and first invalid param, else the first invalid param's message, else resp's own.
+ * Appends to out.
+ */
+void http_v0_user_message(const struct http_request *req, const struct http_response *resp,
+			  struct strbuf *out);
+
+/*
+ * Serialise resp (envelope, security headers, X-Request-ID) into resp->out and write it.
+ * Version 0 (req->api_version): no trailing newline; errors carry only status, description,
+ * user_message, system_message (and resp->data's fields), 409 and 422 become 400, and a 401's
+ * description is "Not Authorized".
+ */
 void http_send(struct http_request *req, struct http_response *resp);
 
 #endif

@@ -31,10 +31,14 @@ static void add_time(struct json_object *o, time_t now, int version)
 int service_handshake(struct http_request *req, struct http_response *resp)
 {
 	struct json_object *o = resp_data(resp);
-	(void)req;
+	struct json_object *versions = json_object_new_array_ext(2);
 	json_object_object_add(o, "name", json_object_new_string("Kinglet"));
 	json_object_object_add(o, "version", json_object_new_string(KINGLET_VERSION));
-	json_object_object_add(o, "api_version", json_object_new_int(1));
+	/* The version this answer speaks, and those a client may ask for (API.md §10). */
+	json_object_object_add(o, "api_version", json_object_new_int(req->api_version));
+	json_object_array_add(versions, json_object_new_int(0));
+	json_object_array_add(versions, json_object_new_int(1));
+	json_object_object_add(o, "api_versions", versions);
 	add_time(o, time(NULL), 1); /* the original had no handshake: one form for both */
 	return 200;
 }

@@ -62,7 +62,9 @@ static void rehash(const struct login_row *row, const char *password)
 
 int sessions_login(struct http_request *req, struct http_response *resp)
 {
-	static const char *const fields[] = { "email", "user_name", "auth_data", "password", NULL };
+	/* savepassword: the original's "keep me logged in" box, a client-side matter: ignored. */
+	static const char *const fields[] = { "email",	  "user_name",	  "auth_data",
+					      "password", "savepassword", NULL };
 	struct login_row row = { 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
 	struct strbuf session = STRBUF_INIT;
 	const char *identifier = NULL;

@@ -302,29 +302,48 @@ WEB_ERROR_PAGES=(
 	"505|HTTP Version Not Supported|http_version_not_supported|This HTTP version is not supported."
 )
 
-# web_write_error_pages [DIR]: one file STATUS.html per page in DIR (default $WEB_DIR/errors).
+# web_write_error_pages [DIR]: one file STATUS.html per page in DIR (default $WEB_DIR/errors), and
+# the same in version 0's shape (API.md §10: the original's four fields, no trailing newline) in
+# DIR/v0.
 web_write_error_pages() {
 	local dir=${1:-$WEB_DIR/errors} page status description code message
-	mkdir -p "$dir"
+	mkdir -p "$dir/v0"
 	for page in "${WEB_ERROR_PAGES[@]}"; do
 		IFS='|' read -r status description code message <<<"$page"
 		jq -cn --argjson status "$status" --arg d "$description" --arg c "$code" --arg m "$message" \
 			'{status: $status, description: $d, code: $c, user_message: $m,
 			  system_message: "Answered by the web server: the application could not be reached.",
 			  request_id: null}' >"$dir/$status.html"
+		[ "$status" != 401 ] || description="Not Authorized"
+		jq -cjn --argjson status "$status" --arg d "$description" --arg m "$message" \
+			'{status: $status, description: $d, user_message: $m,
+			  system_message: "Answered by the web server: the application could not be reached."}' \
+			>"$dir/v0/$status.html"
 	done
+}
+
+# The api.default_version the programs read from $WEB_APP_CONF (the last setting wins), else 1.
+web_api_default_version() {
+	local v
+	v=$(sed -n -e 's/^[[:space:]]*api\.default_version[[:space:]]*=[[:space:]]*\([01]\)[[:space:]]*$/\1/p' \
+		"$WEB_APP_CONF" 2>/dev/null | tail -n 1)
+	printf '%s\n' "${v:-1}"
 }
 
 # $WEB_DIR/$WEB_SERVER.conf from conf/$WEB_SERVER.conf.in; for nginx also the copy of
 # conf/nginx-kinglet.conf with this stack's socket directory.
 web_write_conf() {
-	local value nginx_user=''
+	local value nginx_user='' api_default api_pages
 	for value in "$WEB_DIR" "$WEB_BUILD" "$WEB_APP_CONF" "$KINGLET_ROOT"; do
 		[[ $value != *[\"\|\&\\\;[:space:]]* ]] || stack_die "path not usable in $WEB_SERVER.conf: $value"
 	done
 	[[ $KINGLET_PROCS =~ ^[1-9][0-9]?$ ]] || stack_die "KINGLET_PROCS must be 1-99, got: $KINGLET_PROCS"
 	[ "$WEB_USER" = "$(id -un)" ] || nginx_user="user $WEB_USER $WEB_GROUP;"
-	sed -e "s|@PORT@|$WEB_PORT|g" -e "s|@WEB_DIR@|$WEB_DIR|g" -e "s|@BUILD@|$WEB_BUILD|g" \
+	api_default=$(web_api_default_version)
+	api_pages=''
+	[ "$api_default" != 0 ] || api_pages=v0/
+	sed -e "s|@API_DEFAULT@|$api_default|g" -e "s|@API_DEFAULT_PAGES@|$api_pages|g" \
+		-e "s|@PORT@|$WEB_PORT|g" -e "s|@WEB_DIR@|$WEB_DIR|g" -e "s|@BUILD@|$WEB_BUILD|g" \
 		-e "s|@PROCS@|$KINGLET_PROCS|g" -e "s|@APP_CONF@|$WEB_APP_CONF|g" \
 		-e "s|@ROOT@|$KINGLET_ROOT|g" -e "s|@USER@|$WEB_USER|g" -e "s|@GROUP@|$WEB_GROUP|g" \
 		-e "s|@NGINX_USER@|$nginx_user|g" \

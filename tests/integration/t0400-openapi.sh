@@ -293,6 +293,28 @@ test_expect "logout and account deletion answer what the document declares" '
 	as 200 "$fay" DELETE /api/v1/users /users "{\"password\":\"fay-password\"}"
 '
 
+test_expect "version 0 answers and the version header'\''s errors are ones the document declares" '
+	local v0=(-H "X-Kinglet-API-Version: 0")
+	make_user gus >/dev/null
+	gus=$(session_of gus gus-password)
+	api GET /api/v1/ "${v0[@]}"
+	answer 200 GET /
+	api GET /api/v1/time "${v0[@]}"
+	answer 200 GET /time
+	api GET /api/v1/nope "${v0[@]}"
+	record - "#/components/responses/NotFound"
+	api DELETE /api/v1/time "${v0[@]}"
+	record - "#/components/responses/MethodNotAllowed"
+	api GET /api/v1/users/gus "${v0[@]}"
+	answer 401 GET "/users/{name}"
+	api GET /api/v1/users/nobody "${v0[@]}" -H "Authorization: Bearer $gus"
+	answer 404 GET "/users/{name}"
+	api_json POST /api/v1/messages "{\"message_text\":\"\"}" "${v0[@]}" -H "Authorization: Bearer $gus"
+	answer 400 POST /messages
+	api_json POST /api/v1/users "{\"user_name\":\"gus\",\"email\":\"gus2@example.com\"}" "${v0[@]}"
+	answer 400 POST /users
+'
+
 test_expect "every recorded response is one the document declares, and matches its schema and headers" '
 	[ "$(wc -l <"$KT_TMP/manifest")" -gt 60 ] || kt_fail "only $(wc -l <"$KT_TMP/manifest") responses recorded"
 	KINGLET_REQUIRE_HEADERS=X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset \

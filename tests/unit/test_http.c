@@ -7,6 +7,7 @@
 #include "body.h"
 #include "conf.h"
 #include "db.h"
+#include "router.h"
 
 /* Segments joined with '|', and query parameters as decoded "name=value" joined with '&'. */
 static void describe(const struct http_request *req, struct strbuf *segs, struct strbuf *query)
@@ -87,8 +88,12 @@ static void test_parse_head(void **state)
 		{ "/api/v1/users/a+b", 0, "", "users|a+b", "" },
 		{ "/api/v1/users/a%20b", 0, "", "users|a b", "" },
 		{ "/api/v1/messages/5%3Fa=1", 0, "", "messages|5?a=1", "" },
-		/* an empty segment: no route */
-		{ "/api/v1/messages//5", 0, "", "messages||5", "" },
+		/* empty segments are nothing, as in the original (its web client's logout//) */
+		{ "/api/v1/messages//5", 0, "", "messages|5", "" },
+		{ "/api/v1/users/jr/logout//", 0, "", "users|jr|logout", "" },
+		{ "/api/v1//users///jr//?a=1", 0, "", "users|jr", "a=1" },
+		{ "/api/v1//", 0, "", "", "" },
+		{ "/api/v1/users//a%2Fb", 400, "invalid_path_parameter", NULL, NULL },
 		{ "/api/v1/users/a%2Fb", 400, "invalid_path_parameter", NULL, NULL },
 		{ "/api/v1/users/a%2fb", 400, "invalid_path_parameter", NULL, NULL },
 		{ "/api/v1/users/%2F", 400, "invalid_path_parameter", NULL, NULL },
@@ -755,6 +760,199 @@ static void test_resp_db_error(void **state)
 	}
 }
 
+/* --- version 0 (API.md §10) --- */
+
+/*
+ * Send x in version 0 and check what every version 0 answer shares: the HTTP status, the header
+ * saying 0, no newline after the object, a Content-Length that is the body's. *env gets the body.
+ */
+static void send_v0(const char *label, struct unit_exchange *x, int status,
+		    struct json_object **env)
+{
+	struct strbuf out = STRBUF_INIT, v = STRBUF_INIT, want = STRBUF_INIT;
+	struct http_response scratch;
+	x->req.api_version = 0;
+	unit_send(&x->req, &x->resp, &out);
+	char *sep = strstr(out.buf, "\r\n\r\n");
+	unit_check(label, sep != NULL);
+	sep[2] = '\0';
+	const char *body = sep + 4;
+	size_t body_len = out.len - (size_t)(body - out.buf);
+	strbuf_addf(&want, "Status: %d %s\r\n", status, http_reason(status));
+	unit_check_str(label, strncmp(out.buf, want.buf, want.len) ? out.buf : want.buf, want.buf);
+	unit_check_str(label, header(out.buf, "X-Kinglet-API-Version", &v), "0");
+	unit_check_str(label, header(out.buf, "X-Request-ID", &v), x->req.request_id);
+	unit_check(label, body_len > 0 && body[body_len - 1] == '}');
+	header(out.buf, "Content-Length", &v);
+	unit_check_int(label, strtoull(v.buf, NULL, 10), body_len);
+	http_response_init(&scratch);
+	unit_check_int(label, body_parse_json(body, body_len, env, &scratch), 0);
+	http_response_release(&scratch);
+	strbuf_release(&out);
+	strbuf_release(&v);
+	strbuf_release(&want);
+}
+
+/* The keys of o, sorted, joined with ','. */
+static void keys_of(struct json_object *o, struct strbuf *out)
+{
+	const char *k[32];
+	size_t n = 0;
+	json_object_object_foreach (o, key, val) {
+		(void)val;
+		if (n < 32)
+			k[n++] = key;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(k[j - 1], k[j]) > 0; j--) {
+			const char *t = k[j];
+			k[j] = k[j - 1];
+			k[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(out, "%s%s", i ? "," : "", k[i]);
+}
+
+/* A route for the words that depend on one (a handler's pattern, as the router sets it). */
+static const struct route v0_signup = { "POST", "/users", NULL, RL_DEFAULT };
+static const struct route v0_list_request = { "GET", "/lists/request/{name}", NULL, RL_DEFAULT };
+
+/*
+ * Errors in version 0: exactly the original's four fields (and a route's own), 409 and 422 as
+ * 400, 401 "Not Authorized", and user_message in the original's words for the first problem.
+ */
+static void test_send_v0_errors(void **state)
+{
+	static const struct {
+		const char *label;
+		const struct route *route;
+		enum err_code err;
+		const char *param, *reason, *param_message, *user; /* user: a handler's own words */
+		int status;
+		const char *description, *user_message;
+	} cases[] = {
+		{ "422 message_text missing", NULL, ERR_VALIDATION, "message_text", "missing",
+		  "Write something.", NULL, 400, "Bad Request", "You must enter text." },
+		{ "422 unknown mention", NULL, ERR_VALIDATION, "@bob", "unknown_user",
+		  "@bob is not an active user.", NULL, 400, "Bad Request",
+		  "User 'bob' does not exist." },
+		{ "422 not asked", NULL, ERR_VALIDATION, "@cy", "not_asked", "x", NULL, 400,
+		  "Bad Request",
+		  "You cannot message 'cy' because you have not requested to be added to the "
+		  "user's "
+		  "approved list." },
+		{ "422 reply_to_id not a number", NULL, ERR_VALIDATION, "reply_to_id",
+		  "not_an_integer", "x", NULL, 400, "Bad Request",
+		  "The message id being replied to is missing or not numeric." },
+		{ "422 falls back to the param's message", NULL, ERR_VALIDATION, "colour",
+		  "unknown_field", "colour is not a field here", NULL, 400, "Bad Request",
+		  "colour is not a field here" },
+		{ "409 sign-up", &v0_signup, ERR_USER_NAME_TAKEN, NULL, NULL, NULL, NULL, 400,
+		  "Bad Request", "CreateUser - Error creating account." },
+		{ "409 request exists", NULL, ERR_REQUEST_EXISTS, NULL, NULL, NULL, NULL, 400,
+		  "Bad Request", "Request made earlier." },
+		{ "404 on a route", &v0_list_request, ERR_NOT_FOUND, NULL, NULL, NULL, NULL, 404,
+		  "Not Found", "Invalid recipient username." },
+		{ "401", NULL, ERR_INVALID_SESSION, NULL, NULL, NULL, NULL, 401, "Not Authorized",
+		  "Invalid access." },
+		{ "403 keeps a handler's words", NULL, ERR_FORBIDDEN, NULL, NULL, NULL,
+		  "Log in to manage tokens.", 403, "Forbidden", "Log in to manage tokens." },
+		{ "413 stays 413", NULL, ERR_PAYLOAD_TOO_LARGE, NULL, NULL, NULL, NULL, 413,
+		  "Payload Too Large", "The request body is too large." },
+	};
+	(void)state;
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		struct unit_exchange x;
+		struct json_object *env;
+		struct strbuf keys = STRBUF_INIT;
+		const char *label = cases[i].label;
+		assert_int_equal(unit_parse_head(&x, "GET", "/api/v1/users"), 0);
+		x.req.route = cases[i].route;
+		if (cases[i].param)
+			resp_invalid_param(&x.resp, cases[i].param, cases[i].reason, "%s",
+					   cases[i].param_message);
+		if (cases[i].err == ERR_VALIDATION)
+			x.resp.status = resp_validation_result(&x.resp);
+		else if (cases[i].user)
+			x.resp.status =
+				resp_error_user(&x.resp, cases[i].err, cases[i].user, "why");
+		else
+			x.resp.status = resp_error(&x.resp, cases[i].err, "why");
+		send_v0(label, &x, cases[i].status, &env);
+		keys_of(env, &keys);
+		unit_check_str(label, keys.buf, "description,status,system_message,user_message");
+		unit_check_int(label, json_object_get_int(json_object_object_get(env, "status")),
+			       cases[i].status);
+		unit_check_str(label, field(env, "description"), cases[i].description);
+		unit_check_str(label, field(env, "user_message"), cases[i].user_message);
+		unit_check_int(label, x.resp.status, cases[i].status); /* what the log says */
+		json_object_put(env);
+		strbuf_release(&keys);
+		unit_exchange_release(&x);
+	}
+}
+
+static void test_send_v0_variants(void **state)
+{
+	struct unit_exchange x;
+	struct json_object *env;
+	struct strbuf keys = STRBUF_INIT, out = STRBUF_INIT;
+	(void)state;
+
+	/* An unknown path names its first segment, as the original's "Invalid function". */
+	assert_int_equal(unit_parse_head(&x, "GET", "/api/v1/nope/5"), 0);
+	x.resp.status = resp_error(&x.resp, ERR_NOT_FOUND, "no such route");
+	send_v0("unknown route", &x, 404, &env);
+	assert_string_equal(field(env, "user_message"), "Invalid function: nope.");
+	json_object_put(env);
+	unit_exchange_release(&x);
+
+	/* A route's own fields stay in an error (the original's request_status). */
+	assert_int_equal(unit_parse_head(&x, "GET", "/api/v1/lists/request/bob"), 0);
+	json_object_object_add(resp_data(&x.resp), "request_status",
+			       json_object_new_string("pending"));
+	x.resp.status = resp_error(&x.resp, ERR_REQUEST_EXISTS, "asked already");
+	send_v0("request_status", &x, 400, &env);
+	keys_of(env, &keys);
+	assert_string_equal(keys.buf,
+			    "description,request_status,status,system_message,user_message");
+	json_object_put(env);
+	unit_exchange_release(&x);
+
+	/* Success: the envelope and the data, no newline; omit_description drops description. */
+	assert_int_equal(unit_parse_head(&x, "GET", "/api/v1/time"), 0);
+	x.resp.status = 200;
+	json_object_object_add(resp_data(&x.resp), "message_id", json_object_new_string("36"));
+	send_v0("success", &x, 200, &env);
+	assert_string_equal(field(env, "description"), "OK");
+	assert_string_equal(field(env, "message_id"), "36");
+	json_object_put(env);
+	x.resp.omit_description = true;
+	send_v0("omit_description", &x, 200, &env);
+	assert_null(field(env, "description"));
+	assert_string_equal(field(env, "message_id"), "36");
+	json_object_put(env);
+	/* ... which an error ignores: every error has its description. */
+	x.resp.status = resp_error(&x.resp, ERR_INVALID_SESSION, "why");
+	send_v0("omit_description on an error", &x, 401, &env);
+	assert_string_equal(field(env, "description"), "Not Authorized");
+	json_object_put(env);
+	unit_exchange_release(&x);
+
+	/* Version 1 keeps its exact bytes: the newline, code and request_id, 422. */
+	assert_int_equal(unit_parse_head(&x, "GET", "/api/v1/time"), 0);
+	resp_invalid_param(&x.resp, "message_text", "missing", "Write something.");
+	x.resp.status = resp_validation_result(&x.resp);
+	unit_send(&x.req, &x.resp, &out);
+	check_response("v1", &out, x.req.request_id, 422, &env);
+	assert_string_equal(field(env, "user_message"), "Invalid input.");
+	assert_string_equal(field(env, "code"), "validation_failed");
+	json_object_put(env);
+	unit_exchange_release(&x);
+	strbuf_release(&keys);
+	strbuf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -774,6 +972,8 @@ int main(void)
 		cmocka_unit_test(test_send_validation),
 		cmocka_unit_test(test_resp_error_messages),
 		cmocka_unit_test(test_resp_db_error),
+		cmocka_unit_test(test_send_v0_errors),
+		cmocka_unit_test(test_send_v0_variants),
 	};
 	conf_defaults(); /* api.default_version and the other keys the requests read */
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,6 +72,11 @@ static void test_match(void **state)
 		{ "DELETE", "/api/v1/users/jr/logout", 0, "", "/users/{name}/logout", "jr", 0,
 		  NULL },
 		{ "HEAD", "/api/v1/users/jr", 0, "", "/users/{name}", "jr", 0, NULL },
+		/* API.md §1: empty segments are ignored, as the original's web client needs */
+		{ "GET", "/api/v1/users/jr/logout//", 0, "", "/users/{name}/logout", "jr", 0,
+		  NULL },
+		{ "GET", "/api/v1/messages//5", 0, "", "/messages/{id}", "5", 5, NULL },
+		{ "GET", "/api/v1//", 0, "", "/", "", 0, NULL },
 		{ "GET", "/api/v1/users/activate/p7X4CwwLSuqD2bjYIATcw", 0, "",
 		  "/users/activate/{digest}", "p7X4CwwLSuqD2bjYIATcw", 0, NULL },
 
@@ -114,8 +119,6 @@ static void test_match(void **state)
 
 		{ "GET", "/api/v1/nope", 404, "not_found", NULL, NULL, 0, NULL },
 		{ "GET", "/api/v1/messages/5/nope", 404, "not_found", NULL, NULL, 0, NULL },
-		{ "GET", "/api/v1/messages//5", 404, "not_found", NULL, NULL, 0, NULL },
-		{ "GET", "/api/v1//", 404, "not_found", NULL, NULL, 0, NULL },
 		{ "GET", "/api/v1/Messages", 404, "not_found", NULL, NULL, 0, NULL },
 		{ "GET", "/api/v1/messages/1/2/3/4/5/6/7/8/9/10/11/12/13/14", 404, "not_found",
 		  NULL, NULL, 0, NULL },
