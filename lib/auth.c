@@ -259,16 +259,24 @@ const char *auth_client_addr(const struct http_request *req)
 
 int auth_session_create(long long user_id, struct strbuf *token_out, long long *expires_at)
 {
-	static const char sql[] = "INSERT INTO tokens (user_id, token_hash, kind, scope) VALUES "
-				  "(?, ?, 'session', 'write')";
+	/* The absolute lifetime is the row's expiry, checked with personal tokens' (AUTH_COLUMNS).
+	 */
+	static const char sql[] =
+		"INSERT INTO tokens (user_id, token_hash, kind, scope, expires_at) VALUES "
+		"(?, ?, 'session', 'write', NOW() + INTERVAL ? DAY)";
 	uint8_t hash[SHA256_LEN];
 	size_t start = token_out->len;
 	if (token_new_hashed(token_out, hash) < 0)
 		return DB_ERROR;
-	int rc = db_exec(sql, DB_ARGS(DB_INT(user_id), DB_STRN((const char *)hash, sizeof(hash))));
+	int rc = db_exec(sql, DB_ARGS(DB_INT(user_id), DB_STRN((const char *)hash, sizeof(hash)),
+				      DB_INT(conf.auth_session_max_days)));
 	if (rc)
 		strbuf_setlen(token_out, start);
-	*expires_at = (long long)time(NULL) + conf.auth_session_idle_days * 86400;
+	/* Unused, it ends when it has idled out, unless its lifetime ends first. */
+	long long days = conf.auth_session_idle_days < conf.auth_session_max_days
+				 ? conf.auth_session_idle_days
+				 : conf.auth_session_max_days;
+	*expires_at = (long long)time(NULL) + days * 86400;
 	return rc;
 }
 

@@ -83,8 +83,9 @@ int auth_end(struct http_request *req, struct http_response *resp, const struct 
 const char *auth_client_addr(const struct http_request *req);
 
 /*
- * Create a session for user_id and append its token to token_out; *expires_at gets the idle
- * expiry (Unix seconds). 0 or a negative enum db_rc.
+ * Create a session for user_id, ending auth.session_max_days after now however much it is used,
+ * and append its token to token_out; *expires_at gets when it ends if unused: the earlier of its
+ * idle expiry and that (Unix seconds). 0 or a negative enum db_rc.
  */
 int auth_session_create(long long user_id, struct strbuf *token_out, long long *expires_at);
 /* Revoke every session of user_id (and its personal access tokens too when all). 0 or db rc. */

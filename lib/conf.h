@@ -32,9 +32,12 @@
 	BOOL("signup.auto_activate", signup_auto_activate, false)                                  \
 	INT("signup.per_ip_per_hour", signup_per_ip_per_hour, 20, 1, 1000000)                      \
 	INT("auth.session_idle_days", auth_session_idle_days, 30, 1, 3650)                         \
+	INT("auth.session_max_days", auth_session_max_days, 90, 1, 3650)                           \
 	INT("auth.activation_hours", auth_activation_hours, 48, 1, 8760)                           \
 	INT("auth.reset_minutes", auth_reset_minutes, 60, 5, 10080)                                \
 	INT("auth.login_failures_per_account", auth_login_failures_per_account, 5, 1, 1000000)     \
+	INT("auth.login_failures_per_account_all", auth_login_failures_per_account_all, 50, 1,     \
+	    1000000)                                                                               \
 	INT("auth.login_failures_per_ip", auth_login_failures_per_ip, 20, 1, 1000000)              \
 	INT("auth.login_window_seconds", auth_login_window_seconds, 60, 1, THROTTLE_MAX_WINDOW)    \
 	INT("auth.resets_per_hour", auth_resets_per_hour, 5, 1, 1000000)                           \

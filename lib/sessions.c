@@ -24,13 +24,18 @@ struct login_row {
 	struct strbuf user_name, hash, status;
 };
 
-/* Find the account by e-mail (the identifier has an '@') or by user name. 0 or a db rc. */
+/*
+ * Find the account by e-mail (the identifier has an '@') or by user name. The system account is
+ * never found: nobody logs in as it (API.md §2). 0 or a db rc.
+ */
 static int find_account(const char *identifier, struct login_row *row, bool *found)
 {
+#define NOT_SYSTEM " AND user_name <> '" USERS_SYSTEM_NAME "'"
 	static const char by_name[] = "SELECT user_id, user_name, password_hash, user_status "
-				      "FROM users WHERE user_name = ?";
+				      "FROM users WHERE user_name = ?" NOT_SYSTEM;
 	static const char by_email[] = "SELECT user_id, user_name, password_hash, user_status "
-				       "FROM users WHERE email = ?";
+				       "FROM users WHERE email = ?" NOT_SYSTEM;
+#undef NOT_SYSTEM
 	struct db_stmt *st;
 	int rc = db_run(&st, strchr(identifier, '@') ? by_email : by_name,
 			DB_ARGS(DB_STR(identifier)));
@@ -86,20 +91,21 @@ int sessions_login(struct http_request *req, struct http_response *resp)
 		return ret;
 	if (!identifier) /* recorded as missing above; this keeps the analyser sure of it */
 		return resp_error(resp, ERR_VALIDATION, "give email, user_name or auth_data");
-	if ((ret = users_login_blocked(req, resp, identifier)))
-		return ret;
 	if ((rc = find_account(identifier, &row, &found))) {
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}
+	/* Counted before hashing, so that concurrent guesses cannot pass the limit. */
+	if ((ret = users_login_attempt(req, resp, row.user_id, identifier)))
+		goto out;
 	/* Unknown accounts spend the same scrypt time (password_verify with NULL). */
 	rc = password_verify(found ? row.hash.buf : NULL, password);
 	if (rc != 1 || !strcmp(row.status.buf, "deleted")) {
-		if ((ret = users_login_failed(req, resp, identifier)))
-			goto out;
 		ret = resp_error(resp, ERR_INVALID_CREDENTIALS, "wrong identifier or password");
 		goto out;
 	}
+	if ((ret = users_login_succeeded(req, resp, row.user_id, identifier)))
+		goto out;
 	if (!strcmp(row.status.buf, "pending")) {
 		ret = resp_error(resp, ERR_ACCOUNT_NOT_ACTIVATED, NULL);
 		goto out;

@@ -81,3 +81,11 @@ int throttle_reached(const struct throttle *t, bool *reached, long long *retry_a
 	*retry_after = start + t->window_seconds - now;
 	return rc < 0 ? rc : 0;
 }
+
+int throttle_unhit(const struct throttle *t)
+{
+	static const char sql[] = "UPDATE throttle SET hits = hits - 1 WHERE bucket = ? AND hits > "
+				  "0 AND window_start > ?";
+	long long now = (long long)time(NULL);
+	return db_exec(sql, DB_ARGS(DB_STRN(t->bucket, t->len), DB_INT(now - t->window_seconds)));
+}

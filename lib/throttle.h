@@ -24,5 +24,10 @@ struct throttle {
 int throttle_hit(const struct throttle *t, bool *over, long long *retry_after);
 /* Whether the limit is already reached in this window, without counting. 0 or enum db_rc. */
 int throttle_reached(const struct throttle *t, bool *reached, long long *retry_after);
+/*
+ * Take back one hit of the current window (an attempt counted before it was known to be good).
+ * Nothing when the window has ended meanwhile. 0 or enum db_rc.
+ */
+int throttle_unhit(const struct throttle *t);
 
 #endif

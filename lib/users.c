@@ -2,7 +2,9 @@
  * passwords. */
 #include "users.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -27,12 +29,59 @@
 
 /* ---- brute-force and abuse limits ---- */
 
+/* No bucket name is longer than the column (VARBINARY(300) in sql/001_users.sql). */
+#define BUCKET_MAX 300
+
 /* "prefix" + lower-cased key, the name of a throttle bucket. */
 static void bucket_name(struct strbuf *sb, const char *prefix, const char *key)
 {
 	strbuf_addstr(sb, prefix);
 	for (; *key && sb->len < 280; key++)
 		strbuf_addch(sb, tolower((unsigned char)*key));
+}
+
+/*
+ * The client's address as the counters know it: an IPv6 client stands for its /64 (a subscriber
+ * gets a whole /64 and may take any address in it), an IPv4-mapped one for its IPv4 address.
+ */
+static void add_client(struct strbuf *sb, const struct http_request *req)
+{
+	const char *addr = auth_client_addr(req);
+	struct in6_addr a6;
+	char text[INET6_ADDRSTRLEN];
+	if (!strchr(addr, ':') || inet_pton(AF_INET6, addr, &a6) != 1) {
+		bucket_name(sb, "", addr);
+		return;
+	}
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		inet_ntop(AF_INET, a6.s6_addr + 12, text, sizeof(text));
+		strbuf_addstr(sb, text);
+		return;
+	}
+	memset(a6.s6_addr + 8, 0, 8);
+	inet_ntop(AF_INET6, &a6, text, sizeof(text));
+	strbuf_addf(sb, "%s/64", text);
+}
+
+/*
+ * The account as the counters know it: "user:ID" once it is found, else "acct:" and the
+ * identifier as the database compares it (trimmed, case-folded), so that no spelling of one name
+ * is a fresh counter (API.md §2).
+ */
+static void add_account(struct strbuf *sb, long long user_id, const char *identifier)
+{
+	if (user_id) {
+		strbuf_addf(sb, "user:%lld", user_id);
+		return;
+	}
+	const char *end = identifier + strlen(identifier);
+	while (isspace((unsigned char)*identifier))
+		identifier++;
+	while (end > identifier && isspace((unsigned char)end[-1]))
+		end--;
+	strbuf_addstr(sb, "acct:");
+	for (; identifier < end && sb->len < BUCKET_MAX; identifier++)
+		strbuf_addch(sb, tolower((unsigned char)*identifier));
 }
 
 static int too_many(struct http_response *resp, long long retry_after)
@@ -49,7 +98,8 @@ static int limit_address(struct http_request *req, struct http_response *resp, c
 	struct strbuf b = STRBUF_INIT;
 	bool over = false;
 	long long retry = 0;
-	bucket_name(&b, what, auth_client_addr(req));
+	strbuf_addstr(&b, what);
+	add_client(&b, req);
 	struct throttle t = { b.buf, b.len, window, limit };
 	int rc = throttle_hit(&t, &over, &retry);
 	strbuf_release(&b);
@@ -58,53 +108,96 @@ static int limit_address(struct http_request *req, struct http_response *resp, c
 	return over ? too_many(resp, retry) : 0;
 }
 
-static void login_buckets(struct http_request *req, const char *account, struct strbuf *acct,
-			  struct strbuf *addr, struct throttle t[2])
+/*
+ * The counters of one password attempt, in the order they are hit: the client address, the
+ * account from that address, and the account from anywhere (a higher ceiling, so that strangers
+ * elsewhere cannot lock the owner out: API.md §9).
+ */
+#define LOGIN_COUNTERS 3
+struct login_counters {
+	struct strbuf name[LOGIN_COUNTERS];
+	struct throttle t[LOGIN_COUNTERS];
+};
+
+static void login_counters_init(struct login_counters *c, const struct http_request *req,
+				long long user_id, const char *identifier)
 {
-	bucket_name(acct, "login:acct:", account);
-	bucket_name(addr, "login:ip:", auth_client_addr(req));
-	t[0] = (struct throttle){ acct->buf, acct->len, conf.auth_login_window_seconds,
-				  conf.auth_login_failures_per_account };
-	t[1] = (struct throttle){ addr->buf, addr->len, conf.auth_login_window_seconds,
-				  conf.auth_login_failures_per_ip };
+	static const char *const prefix[] = { "login:ip:", "login:pair:", "login:" };
+	const long long limit[] = { conf.auth_login_failures_per_ip,
+				    conf.auth_login_failures_per_account,
+				    conf.auth_login_failures_per_account_all };
+	struct strbuf addr = STRBUF_INIT, acct = STRBUF_INIT;
+	add_client(&addr, req);
+	add_account(&acct, user_id, identifier);
+	for (int i = 0; i < LOGIN_COUNTERS; i++) {
+		struct strbuf *n = &c->name[i];
+		strbuf_init(n, 0);
+		strbuf_addstr(n, prefix[i]);
+		if (i < 2)
+			strbuf_add(n, addr.buf, addr.len);
+		if (i == 1)
+			strbuf_addch(n, ':');
+		if (i > 0)
+			strbuf_add(n, acct.buf, acct.len);
+		if (n->len > BUCKET_MAX)
+			strbuf_setlen(n, BUCKET_MAX);
+		c->t[i] = (struct throttle){ n->buf, n->len, conf.auth_login_window_seconds,
+					     limit[i] };
+	}
+	strbuf_release(&addr);
+	strbuf_release(&acct);
 }
 
-int users_login_blocked(struct http_request *req, struct http_response *resp, const char *account)
+static void login_counters_release(struct login_counters *c)
 {
-	struct strbuf acct = STRBUF_INIT, addr = STRBUF_INIT;
-	struct throttle t[2];
+	for (int i = 0; i < LOGIN_COUNTERS; i++)
+		strbuf_release(&c->name[i]);
+}
+
+/* Take back the hits of the first n counters. 0 or a db rc. */
+static int login_counters_unhit(const struct login_counters *c, int n)
+{
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++)
+		rc = throttle_unhit(&c->t[i]);
+	return rc;
+}
+
+int users_login_attempt(struct http_request *req, struct http_response *resp, long long user_id,
+			const char *identifier)
+{
+	struct login_counters c;
 	int ret = 0;
-	login_buckets(req, account, &acct, &addr, t);
-	for (int i = 0; i < 2 && !ret; i++) {
-		bool reached = false;
+	login_counters_init(&c, req, user_id, identifier);
+	for (int i = 0; i < LOGIN_COUNTERS && !ret; i++) {
+		bool over = false;
 		long long retry = 0;
-		int rc = throttle_reached(&t[i], &reached, &retry);
-		if (rc)
+		int rc = throttle_hit(&c.t[i], &over, &retry);
+		if (rc) {
 			ret = resp_db_error(resp, rc);
-		else if (reached)
-			ret = too_many(resp, retry);
+		} else if (over) {
+			/*
+			 * A refused attempt counts only where it was refused: a stranger's
+			 * refused guesses must not fill the owner's ceiling across addresses.
+			 */
+			if ((rc = login_counters_unhit(&c, i)))
+				ret = resp_db_error(resp, rc);
+			else
+				ret = too_many(resp, retry);
+		}
 	}
-	strbuf_release(&acct);
-	strbuf_release(&addr);
+	login_counters_release(&c);
 	return ret;
 }
 
-int users_login_failed(struct http_request *req, struct http_response *resp, const char *account)
+int users_login_succeeded(struct http_request *req, struct http_response *resp, long long user_id,
+			  const char *identifier)
 {
-	struct strbuf acct = STRBUF_INIT, addr = STRBUF_INIT;
-	struct throttle t[2];
-	int ret = 0;
-	login_buckets(req, account, &acct, &addr, t);
-	for (int i = 0; i < 2 && !ret; i++) {
-		bool over;
-		long long retry;
-		int rc = throttle_hit(&t[i], &over, &retry);
-		if (rc)
-			ret = resp_db_error(resp, rc);
-	}
-	strbuf_release(&acct);
-	strbuf_release(&addr);
-	return ret;
+	struct login_counters c;
+	login_counters_init(&c, req, user_id, identifier);
+	int rc = login_counters_unhit(&c, LOGIN_COUNTERS);
+	login_counters_release(&c);
+	return rc ? resp_db_error(resp, rc) : 0;
 }
 
 /* ---- mail tokens (activation, reset) ---- */
@@ -123,24 +216,28 @@ static int mail_token_create(long long user_id, const char *purpose, long long s
 				    DB_STR(purpose), DB_INT(seconds)));
 }
 
+/* The unused, unexpired token of a purpose; never one of the system account (API.md §2). */
+#define MAIL_TOKEN_FIND                                                                            \
+	"SELECT m.user_id FROM mail_tokens m JOIN users u ON u.user_id = m.user_id "               \
+	"WHERE m.token_hash = ? AND m.purpose = ? AND m.used_at IS NULL AND "                      \
+	"m.expires_at > NOW() AND u.user_name <> '" USERS_SYSTEM_NAME "'"
+
 /*
- * Inside a transaction: mark the unused, unexpired token of purpose used and give its user.
- * *user_id is 0 when there is no such token. 0 or a db rc.
+ * The user of the usable token of purpose, 0 in *user_id when there is none; with lock, the
+ * token's row stays locked until the transaction ends. 0 or a db rc.
  */
-static int mail_token_consume(const char *token, size_t len, const char *purpose,
-			      long long *user_id)
+static int mail_token_find(const char *token, size_t len, const char *purpose, bool lock,
+			   long long *user_id)
 {
-	static const char find[] =
-		"SELECT user_id FROM mail_tokens WHERE token_hash = ? AND "
-		"purpose = ? AND used_at IS NULL AND expires_at > NOW() FOR UPDATE";
-	static const char use[] = "UPDATE mail_tokens SET used_at = NOW() WHERE token_hash = ?";
+	static const char find[] = MAIL_TOKEN_FIND;
+	static const char find_locked[] = MAIL_TOKEN_FIND " FOR UPDATE";
 	uint8_t hash[SHA256_LEN];
 	struct db_stmt *st;
 	*user_id = 0;
 	if (!token_well_formed(token, len))
 		return 0;
 	token_hash(token, len, hash);
-	int rc = db_run(&st, find,
+	int rc = db_run(&st, lock ? find_locked : find,
 			DB_ARGS(DB_STRN((const char *)hash, sizeof(hash)), DB_STR(purpose)));
 	if (rc)
 		return rc;
@@ -148,10 +245,22 @@ static int mail_token_consume(const char *token, size_t len, const char *purpose
 	if (rc == 1)
 		*user_id = db_int(st, 0);
 	db_done(st);
-	if (rc < 0)
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Inside a transaction: mark the usable token of purpose used and give its user. *user_id is 0
+ * when there is no such token. 0 or a db rc.
+ */
+static int mail_token_consume(const char *token, size_t len, const char *purpose,
+			      long long *user_id)
+{
+	static const char use[] = "UPDATE mail_tokens SET used_at = NOW() WHERE token_hash = ?";
+	uint8_t hash[SHA256_LEN];
+	int rc = mail_token_find(token, len, purpose, true, user_id);
+	if (rc || !*user_id)
 		return rc;
-	if (!*user_id)
-		return 0;
+	token_hash(token, len, hash);
 	return db_exec(use, DB_ARGS(DB_STRN((const char *)hash, sizeof(hash))));
 }
 
@@ -210,6 +319,51 @@ static void recipient_release(struct recipient *r)
 {
 	strbuf_release(&r->name);
 	strbuf_release(&r->email);
+}
+
+/* ---- equal time for known and unknown accounts ---- */
+
+/*
+ * The forgotten-password and resend routes make a token and a mail for a known account only,
+ * yet must answer an unknown one in the same time (API.md §4.7). Both wait until the work of a
+ * known account would be done: twice the slowest of its last runs (the machine's load may rise
+ * meanwhile). A known account waits for the rest of that, an unknown one all of it, so the answers
+ * of both kinds come at that same moment. Per process, so a fresh process has little to go on for
+ * its first few requests.
+ */
+#define WORK_SAMPLES 32
+struct work_clock {
+	long long us[WORK_SAMPLES];
+	unsigned next;
+};
+
+static long long monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static long long work_clock_target(const struct work_clock *c)
+{
+	long long max = 0;
+	for (unsigned i = 0; i < WORK_SAMPLES; i++)
+		if (c->us[i] > max)
+			max = c->us[i];
+	return 2 * max;
+}
+
+/* Wait until the known-account time has passed since start; learn from did_work runs. */
+static void work_clock_wait(struct work_clock *c, long long start, bool did_work)
+{
+	long long until = start + work_clock_target(c);
+	if (did_work) {
+		c->us[c->next] = monotonic_us() - start;
+		c->next = (c->next + 1) % WORK_SAMPLES;
+	}
+	struct timespec ts = { (time_t)(until / 1000000), (long)(until % 1000000) * 1000 };
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
 }
 
 /* ---- sign-up and activation ---- */
@@ -360,11 +514,14 @@ int users_activate_post(struct http_request *req, struct http_response *resp)
 	return activate(req, resp, token);
 }
 
+static struct work_clock resend_clock;
+
 int users_activate_resend(struct http_request *req, struct http_response *resp)
 {
 	static const char *const fields[] = { "email", NULL };
 	static const char sql[] = "SELECT user_id, user_name, email FROM users "
-				  "WHERE email = ? AND user_status = 'pending'";
+				  "WHERE email = ? AND user_status = 'pending' AND "
+				  "user_name <> '" USERS_SYSTEM_NAME "'";
 	struct strbuf token = STRBUF_INIT;
 	struct recipient r = RECIPIENT_INIT;
 	int ret, rc;
@@ -379,7 +536,8 @@ int users_activate_resend(struct http_request *req, struct http_response *resp)
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}
-	/* The same answer whether or not a pending account has that address. */
+	/* The same answer, in the same time, whether or not a pending account has that address. */
+	long long start = monotonic_us();
 	if (r.user_id) {
 		if ((rc = mail_token_create(r.user_id, "activate",
 					    conf.auth_activation_hours * 3600, &token))) {
@@ -391,6 +549,7 @@ int users_activate_resend(struct http_request *req, struct http_response *resp)
 			goto out;
 		}
 	}
+	work_clock_wait(&resend_clock, start, r.user_id != 0);
 	json_object_object_add(resp_data(resp), "activation_sent", wire_true(req->api_version));
 	ret = 200;
 out:
@@ -744,7 +903,7 @@ static int check_current_password(struct http_request *req, struct http_response
 	struct strbuf hash = STRBUF_INIT;
 	struct db_stmt *st;
 	int ret, rc;
-	if ((ret = users_login_blocked(req, resp, a->user_name)))
+	if ((ret = users_login_attempt(req, resp, a->user_id, a->user_name)))
 		return ret;
 	if ((rc = db_run(&st, sql, DB_ARGS(DB_INT(a->user_id)))))
 		return resp_db_error(resp, rc);
@@ -758,9 +917,7 @@ static int check_current_password(struct http_request *req, struct http_response
 	rc = password_verify(hash.buf, password);
 	strbuf_release(&hash);
 	if (rc == 1)
-		return 0;
-	if ((ret = users_login_failed(req, resp, a->user_name)))
-		return ret;
+		return users_login_succeeded(req, resp, a->user_id, a->user_name);
 	return resp_error(resp, ERR_WRONG_PASSWORD, "the current password is not correct");
 }
 
@@ -779,12 +936,15 @@ static const char *new_password(const struct http_request *req, struct http_resp
 	return pw;
 }
 
+static struct work_clock forgot_clock;
+
 int users_password_forgot(struct http_request *req, struct http_response *resp)
 {
 	static const char *const fields[] = { "user_name", "email", NULL };
-	static const char sql[] = "SELECT user_id, user_name, email FROM users WHERE "
-				  "(? IS NULL OR user_name = ?) AND (? IS NULL OR email = ?) "
-				  "AND user_status = 'active'";
+	static const char sql[] =
+		"SELECT user_id, user_name, email FROM users WHERE "
+		"(? IS NULL OR user_name = ?) AND (? IS NULL OR email = ?) "
+		"AND user_status = 'active' AND user_name <> '" USERS_SYSTEM_NAME "'";
 	struct strbuf token = STRBUF_INIT, body = STRBUF_INIT, bucket = STRBUF_INIT;
 	struct recipient r = RECIPIENT_INIT;
 	int ret, rc;
@@ -798,8 +958,14 @@ int users_password_forgot(struct http_request *req, struct http_response *resp)
 		return ret;
 	if ((ret = limit_address(req, resp, "reset:ip:", conf.auth_resets_per_hour, 3600)))
 		return ret;
-	/* Per account, keyed by what was asked, so the answer tells nothing about existence. */
-	bucket_name(&bucket, "reset:acct:", n ? n : e);
+	struct db_arg nn = n ? DB_STR(n) : DB_NULL, ee = e ? DB_STR(e) : DB_NULL;
+	if ((rc = find_recipient(sql, DB_ARGS(nn, nn, ee, ee), &r))) {
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
+	/* Per account, however it is spelt: one account is one counter (API.md §2). */
+	strbuf_addstr(&bucket, "reset:");
+	add_account(&bucket, r.user_id, n ? n : e);
 	struct throttle t = { bucket.buf, bucket.len, 3600, conf.auth_resets_per_hour };
 	bool over = false;
 	long long retry = 0;
@@ -811,11 +977,7 @@ int users_password_forgot(struct http_request *req, struct http_response *resp)
 		ret = too_many(resp, retry);
 		goto out;
 	}
-	struct db_arg nn = n ? DB_STR(n) : DB_NULL, ee = e ? DB_STR(e) : DB_NULL;
-	if ((rc = find_recipient(sql, DB_ARGS(nn, nn, ee, ee), &r))) {
-		ret = resp_db_error(resp, rc);
-		goto out;
-	}
+	long long start = monotonic_us();
 	if (r.user_id) {
 		if ((rc = mail_token_create(r.user_id, "reset", conf.auth_reset_minutes * 60,
 					    &token))) {
@@ -837,6 +999,7 @@ int users_password_forgot(struct http_request *req, struct http_response *resp)
 			goto out;
 		}
 	}
+	work_clock_wait(&forgot_clock, start, r.user_id != 0);
 	/* Version 0: status and description only (the original's new password is mailed now). */
 	if (req->api_version != WIRE_V0)
 		json_object_object_add(resp_data(resp), "reset_requested",
@@ -869,20 +1032,30 @@ static int password_reset(struct http_request *req, struct http_response *resp)
 	const char *pw = new_password(req, resp);
 	if ((ret = resp_validation_result(resp)))
 		return ret;
-	/* Hash before the transaction: scrypt takes long, locks should not. */
+	/*
+	 * The token first: a request without a usable one costs no scrypt (API.md §4.7). Then hash
+	 * before the transaction (scrypt takes long, locks should not) and take the token in it.
+	 */
+	if ((rc = mail_token_find(token, token_len, "reset", false, &user_id)))
+		goto db_fail;
+	if (!user_id) {
+		ret = resp_error(resp, ERR_INVALID_TOKEN, "unknown, used or expired reset token");
+		goto out;
+	}
 	if (password_hash(&hash, pw) < 0) {
 		ret = resp_error(resp, ERR_INTERNAL, "password hashing failed");
 		goto out;
 	}
 	if ((rc = db_begin()) || (rc = mail_token_consume(token, token_len, "reset", &user_id)))
 		goto db_fail;
-	if (!user_id) {
+	if (!user_id) { /* used by a request that came at the same time */
 		db_rollback();
 		ret = resp_error(resp, ERR_INVALID_TOKEN, "unknown, used or expired reset token");
 		goto out;
 	}
+	/* A reset means the account may have been taken: its personal access tokens go too. */
 	if ((rc = db_exec(set_password_sql, DB_ARGS(DB_STR(hash.buf), DB_INT(user_id)))) ||
-	    (rc = auth_revoke_user(user_id, false)) ||
+	    (rc = auth_revoke_user(user_id, true)) ||
 	    (rc = db_run(&st, who, DB_ARGS(DB_INT(user_id)))))
 		goto db_fail;
 	struct json_object *o = resp_data(resp);

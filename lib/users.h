@@ -41,12 +41,22 @@ int sessions_token_list(struct http_request *req, struct http_response *resp);
 int sessions_token_revoke(struct http_request *req, struct http_response *resp);
 
 /*
- * Brute-force limits on passwords, shared by login and the routes that take the current password:
- * users_login_blocked answers 429 (with Retry-After) when the account (a user name or e-mail,
- * compared case-insensitively) or the client address has too many recent failures, else 0;
- * users_login_failed counts one failure for both.
+ * The system account that writes approval decisions (sql/003_lists.sql): no sign-up can take the
+ * name, and no authentication flow accepts it (API.md §2).
  */
-int users_login_blocked(struct http_request *req, struct http_response *resp, const char *account);
-int users_login_failed(struct http_request *req, struct http_response *resp, const char *account);
+#define USERS_SYSTEM_NAME "kinglet"
+
+/*
+ * Brute-force limits on passwords, shared by login and the routes that take the current password
+ * (API.md §9). The account is its id once found (user_id), else the identifier asked for, trimmed
+ * and case-folded. users_login_attempt counts the attempt before any hashing against the client
+ * address, the account from that address and the account from anywhere, and answers 429 (with
+ * Retry-After) when one of them is over its limit, so that concurrent guesses cannot pass it; else
+ * 0. users_login_succeeded takes the attempt back once the password was right (0 or a 5xx).
+ */
+int users_login_attempt(struct http_request *req, struct http_response *resp, long long user_id,
+			const char *identifier);
+int users_login_succeeded(struct http_request *req, struct http_response *resp, long long user_id,
+			  const char *identifier);
 
 #endif
