@@ -86,7 +86,7 @@ test_expect "POST /users/email/confirm takes the token in the body; a descriptio
 	assert_status 200
 	assert_json .email_changed true
 	email_is alice "$ALICE" alice@fourth.example
-	api_json POST /api/v1/users/email/confirm "{\"token\":\"x\",\"user_name\":\"alice\"}"
+	api_json POST /api/v1/users/email/confirm "{\"token\":\"x\",\"email\":\"alice@x.example\"}"
 	assert_error 422 validation_failed
 '
 
