@@ -44,7 +44,7 @@
 	INT("messaging.max_chars", messaging_max_chars, 300, 1, 10000)                             \
 	BOOL("messaging.require_approval", messaging_require_approval, false)                      \
 	BOOL("ratelimit.enabled", ratelimit_enabled, true)                                         \
-	STR("ratelimit.file", ratelimit_file, "/dev/shm/kinglet-ratelimit")                        \
+	STR("ratelimit.file", ratelimit_file, "/run/kinglet/ratelimit/table")                      \
 	INT("ratelimit.slots", ratelimit_slots, 65536, 1024, 16777216)                             \
 	INT("ratelimit.default.per_second", rl_default_per_second, 10, 1, 1000000)                 \
 	INT("ratelimit.default.burst", rl_default_burst, 20, 1, 1000000)                           \

@@ -268,7 +268,7 @@ web_write_app_conf() {
 			echo "log.file = $WEB_LOG/kinglet.log"
 			echo "openapi.file = $KINGLET_ROOT/openapi/openapi.json"
 			echo "mail.spool_dir = $WEB_MAIL"
-			echo "ratelimit.file = $WEB_DIR/run/ratelimit"
+			echo "ratelimit.file = $WEB_DIR/run/ratelimit/table"
 			echo "site.public_url = http://127.0.0.1:$WEB_PORT"
 			for setting in "$@"; do
 				[[ $setting == *=* ]] || stack_die "SET wants key=value, got: $setting"
@@ -392,20 +392,14 @@ web_grant_search() {
 }
 
 # When the server and the programs run as another user (www-data, see web_init): the
-# configuration becomes readable by its group, what the programs write to (logs, mail, the
-# rate-limit file, tmp/) its own; then check that user reaches everything, and if not, make the
+# configuration becomes readable by its group, what the programs write to (logs, mail, tmp/;
+# the rate limiter's directory: web_ratelimit_dir) its own; then check that user reaches everything, and if not, make the
 # directories above searchable (web_grant_search) and check again.
 web_grant_access() {
 	[ "$WEB_USER" != "$(id -un)" ] || return 0
 	chgrp "$WEB_GROUP" "$WEB_APP_CONF"
 	chmod 640 "$WEB_APP_CONF"
 	chown -R "$WEB_USER:$WEB_GROUP" "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/tmp"
-	local ratelimit
-	ratelimit=$(sed -n 's/^ratelimit\.file = //p' "$WEB_APP_CONF" | tail -n 1)
-	if [[ $ratelimit == "$WEB_DIR"/* ]]; then
-		touch "$ratelimit"
-		chown "$WEB_USER:$WEB_GROUP" "$ratelimit"
-	fi
 	local need="-x $WEB_BUILD/cgi-bin/service -a -r $WEB_APP_CONF -a -w $WEB_LOG -a -w $WEB_MAIL"
 	need="$need -a -r $KINGLET_ROOT/openapi/openapi.json"
 	[ -z "${DB_SOCKET:-}" ] || [ ! -S "$DB_SOCKET" ] || need="$need -a -w $DB_SOCKET"
@@ -416,6 +410,18 @@ web_grant_access() {
 	# shellcheck disable=SC2086 # one word per test operand
 	runuser -u "$WEB_USER" -- test $need ||
 		stack_die "$WEB_USER cannot reach the programs, $WEB_APP_CONF, the log and mail directories, openapi/ or the database socket"
+}
+
+# The rate limiter's directory (that of ratelimit.file, when it is the stack's): the programs' user's
+# own and mode 700, with what is in it, as lib/ratelimit.c wants it (it refuses to start
+# otherwise). The plain file run/ratelimit of older versions is removed.
+web_ratelimit_dir() {
+	local dir=$WEB_DIR/run/ratelimit
+	[ "$(sed -n 's/^ratelimit\.file = //p' "$WEB_APP_CONF" | tail -n 1)" = "$dir/table" ] || return 0
+	[ -d "$dir" ] || rm -f "$dir"
+	mkdir -p "$dir"
+	chmod 700 "$dir"
+	chown -R -h "$WEB_USER:$WEB_GROUP" "$dir"
 }
 
 # Writes the server configuration and the error pages, clears what a crash left, checks the
@@ -434,6 +440,7 @@ web_prepare() {
 		rm -f "$WEB_DIR/run/$prog.sock" "$WEB_DIR/run/$prog.sock-"*
 	done < <(web_programs)
 	rm -f "$WEB_PIDFILE"
+	web_ratelimit_dir
 	web_grant_access
 }
 
