@@ -63,6 +63,7 @@
 	INT("ratelimit.post.per_minute", rl_post_per_minute, 60, 1, 60000000)                      \
 	STR("http.trusted_proxies", http_trusted_proxies, "")                                      \
 	STR("http.cors_origins", http_cors_origins, "")                                            \
+	STR("health.verbose_from", health_verbose_from, "127.0.0.0/8 ::1")                         \
 	INT("db.slow_query_ms", db_slow_query_ms, 500, 0, 3600000)                                 \
 	CHOICE("mail.mode", mail_mode, "spool", "spool|sendmail")                                  \
 	STR("mail.spool_dir", mail_spool_dir, "var/mail")                                          \
@@ -101,5 +102,12 @@ int conf_parse(const char *name, const char *text, size_t len, struct strbuf *er
 
 /* Whether the word (len bytes) is one of list's words (a setting separated by spaces or commas). */
 bool conf_list_has(const char *list, const char *word, size_t len);
+/*
+ * Whether the address addr (text, IPv4 or IPv6; IPv4-mapped IPv6 counts as IPv4) is in list: a
+ * setting of addresses and address/bits prefixes separated by spaces or commas.
+ */
+bool conf_list_has_addr(const char *list, const char *addr);
+/* Check that every entry of an address list parses. Returns 0, or -1 with "key: reason" in err. */
+int conf_check_addr_list(const char *key, const char *list, struct strbuf *err);
 
 #endif
