@@ -251,7 +251,9 @@ int app_main(int argc, char **argv, const char *name, const struct route *routes
 	counters.started = time(NULL);
 	install_signals();
 	http_response_init(&resp);
-	ratelimit_init();
+	/* Serving without the limits would be serving without them unnoticed: refuse (logged). */
+	if (ratelimit_init() < 0)
+		return 1;
 	if (FCGX_Init() != 0) {
 		log_error("FCGX_Init failed");
 		return 1;

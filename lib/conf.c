@@ -1,6 +1,7 @@
 /* conf.c: loading and validating the key = value configuration file. */
 #include "conf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -198,6 +199,8 @@ int conf_load(const char *path, struct strbuf *err)
 	const char *pw = getenv("KINGLET_DB_PASSWORD");
 	if (pw)
 		conf_set("db.password", pw, err);
+	if (conf_check_addr_list("health.verbose_from", conf.health_verbose_from, err) < 0)
+		return -1;
 	if (conf.http_base_path[0] != '/' ||
 	    conf.http_base_path[strlen(conf.http_base_path) - 1] == '/') {
 		strbuf_addf(err, "http.base_path: '%s' must start with '/' and not end with '/'",
@@ -218,4 +221,92 @@ bool conf_list_has(const char *list, const char *word, size_t len)
 		p += strspn(p, " ,");
 	}
 	return false;
+}
+
+/* One entry of an address list, "address" or "address/bits": family, address bytes, prefix. */
+struct conf_net {
+	int family;
+	unsigned char addr[16];
+	unsigned bits;
+};
+
+/* Parse len bytes of word; an IPv4-mapped IPv6 address is taken as the IPv4 address it is. */
+static bool parse_net(const char *word, size_t len, struct conf_net *net)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	long bits = -1;
+	if (!len || len >= sizeof(buf))
+		return false;
+	memcpy(buf, word, len);
+	buf[len] = '\0';
+	char *slash = strchr(buf, '/');
+	if (slash) {
+		*slash++ = '\0';
+		if (!*slash || strlen(slash) > 3 || strspn(slash, "0123456789") != strlen(slash))
+			return false;
+		bits = strtol(slash, NULL, 10);
+	}
+	unsigned max;
+	if (inet_pton(AF_INET, buf, net->addr) == 1) {
+		net->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, net->addr) == 1) {
+		static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+		net->family = AF_INET6;
+		max = 128;
+		if (!memcmp(net->addr, mapped, sizeof(mapped)) && (bits < 0 || bits >= 96)) {
+			memmove(net->addr, net->addr + 12, 4);
+			net->family = AF_INET;
+			max = 32;
+			if (bits >= 0)
+				bits -= 96;
+		}
+	} else {
+		return false;
+	}
+	if (bits > (long)max)
+		return false;
+	net->bits = bits < 0 ? max : (unsigned)bits;
+	return true;
+}
+
+static bool net_contains(const struct conf_net *net, const struct conf_net *a)
+{
+	unsigned whole = net->bits / 8, rest = net->bits % 8;
+	if (net->family != a->family || memcmp(net->addr, a->addr, whole))
+		return false;
+	return !rest || !((net->addr[whole] ^ a->addr[whole]) & (0xff << (8 - rest)) & 0xff);
+}
+
+bool conf_list_has_addr(const char *list, const char *addr)
+{
+	struct conf_net a, net;
+	const char *p = list;
+	if (!parse_net(addr, strlen(addr), &a))
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, " ,");
+		if (n && parse_net(p, n, &net) && net_contains(&net, &a))
+			return true;
+		p += n;
+		p += strspn(p, " ,");
+	}
+	return false;
+}
+
+int conf_check_addr_list(const char *key, const char *list, struct strbuf *err)
+{
+	struct conf_net net;
+	const char *p = list + strspn(list, " ,");
+	while (*p) {
+		size_t n = strcspn(p, " ,");
+		if (!parse_net(p, n, &net)) {
+			strbuf_addf(err, "%s: '%.*s' is not an address or address/bits", key,
+				    (int)n, p);
+			return -1;
+		}
+		p += n;
+		p += strspn(p, " ,");
+	}
+	return 0;
 }

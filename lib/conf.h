@@ -47,7 +47,7 @@
 	INT("messaging.max_chars", messaging_max_chars, 300, 1, 10000)                             \
 	BOOL("messaging.require_approval", messaging_require_approval, false)                      \
 	BOOL("ratelimit.enabled", ratelimit_enabled, true)                                         \
-	STR("ratelimit.file", ratelimit_file, "/dev/shm/kinglet-ratelimit")                        \
+	STR("ratelimit.file", ratelimit_file, "/run/kinglet/ratelimit/table")                      \
 	INT("ratelimit.slots", ratelimit_slots, 65536, 1024, 16777216)                             \
 	INT("ratelimit.default.per_second", rl_default_per_second, 10, 1, 1000000)                 \
 	INT("ratelimit.default.burst", rl_default_burst, 20, 1, 1000000)                           \
@@ -66,6 +66,7 @@
 	INT("ratelimit.post.per_minute", rl_post_per_minute, 60, 1, 60000000)                      \
 	STR("http.trusted_proxies", http_trusted_proxies, "")                                      \
 	STR("http.cors_origins", http_cors_origins, "")                                            \
+	STR("health.verbose_from", health_verbose_from, "127.0.0.0/8 ::1")                         \
 	INT("db.slow_query_ms", db_slow_query_ms, 500, 0, 3600000)                                 \
 	CHOICE("mail.mode", mail_mode, "spool", "spool|sendmail")                                  \
 	STR("mail.spool_dir", mail_spool_dir, "var/mail")                                          \
@@ -104,5 +105,12 @@ int conf_parse(const char *name, const char *text, size_t len, struct strbuf *er
 
 /* Whether the word (len bytes) is one of list's words (a setting separated by spaces or commas). */
 bool conf_list_has(const char *list, const char *word, size_t len);
+/*
+ * Whether the address addr (text, IPv4 or IPv6; IPv4-mapped IPv6 counts as IPv4) is in list: a
+ * setting of addresses and address/bits prefixes separated by spaces or commas.
+ */
+bool conf_list_has_addr(const char *list, const char *addr);
+/* Check that every entry of an address list parses. Returns 0, or -1 with "key: reason" in err. */
+int conf_check_addr_list(const char *key, const char *list, struct strbuf *err);
 
 #endif

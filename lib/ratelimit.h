@@ -31,10 +31,15 @@ struct rl_result {
 };
 
 /*
- * Map the shared table (ratelimit.file, created and initialised by the first process). Returns 0;
- * -1 (logged) leaves rate limiting off for this process rather than refusing service.
+ * Map the shared table (ratelimit.file, created by the first process in a directory private to
+ * this user: the directory and the file must be this user's, the directory writable by no one
+ * else, the file mode 600, neither a symbolic link). A file that is not a table of
+ * ratelimit.slots slots is replaced. Returns 0 (also when ratelimit.enabled is false); -1 with
+ * the reason logged, and then the program must not serve: it would serve without limits.
  */
 int ratelimit_init(void);
+/* Unmap the table (tests; a process keeps it until it exits). */
+void ratelimit_close(void);
 /*
  * Take one token for key ("ip:127.0.0.1", "user:42") in class c: both the short bucket
  * (per_second, burst) and the minute bucket (per_minute) must have one. Fills *r; when r already

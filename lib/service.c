@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
@@ -49,7 +50,10 @@ int service_time(struct http_request *req, struct http_response *resp)
 	return 200;
 }
 
-/* ?verbose=1, for operators: the database's round trip and the schema's migration version. */
+/*
+ * ?verbose=1, for operators: the database's round trip, the schema's migration version and the
+ * server's version, which tell an attacker what to try: only to health.verbose_from.
+ */
 static int health_details(struct json_object *o, long long usec)
 {
 	static const char sql[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
@@ -71,7 +75,8 @@ int service_health(struct http_request *req, struct http_response *resp)
 	const struct http_param *verbose = http_param_get(&req->query, "verbose");
 	long long usec = 0;
 	int rc = db_ping(&usec);
-	if (rc == DB_OK && verbose && strcmp(verbose->value, "0"))
+	if (rc == DB_OK && verbose && strcmp(verbose->value, "0") &&
+	    conf_list_has_addr(conf.health_verbose_from, auth_client_addr(req)))
 		rc = health_details(resp_data(resp), usec);
 	if (rc != DB_OK) {
 		json_object_object_add(resp_data(resp), "health", json_object_new_string("down"));

@@ -21,8 +21,13 @@ server.modules += ( "mod_fastcgi" )
 server.max-request-size = 1024
 # Errors lighttpd makes itself are re-run to the service program, which answers them as JSON.
 server.error-handler = "/api/v1/_error"
-
+# Access logs log the path only (%U), never the query string: it may carry Kinglet's session
+# triple. mod_accesslog logs nothing until accesslog.filename is set; loaded here so that the
+# format below is known to lighttpd (and wins over an access log conf-enabled before this file).
+server.modules += ( "mod_accesslog" )
 HEADER
+grep '^accesslog\.format = ' "$template"
+echo
 # From the FastCGI settings to the end: the programs, in routing order.
 sed -n '/^var\.kinglet = (/,$p' "$template" |
 	sed -e "s|@BUILD@|$prefix/lib/kinglet|g" -e "s|@WEB_DIR@/run/|/run/lighttpd/kinglet-|g" \

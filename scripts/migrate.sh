@@ -2,16 +2,17 @@
 # Applies the numbered SQL migrations sql/NNN_name.sql to a MariaDB database, each once, in order.
 #
 # usage: scripts/migrate.sh [SOCKET [DATABASE]]
-#   SOCKET   MariaDB's unix socket (default: $DB_SOCKET, else $VAR/run/mysqld.sock, VAR=var)
+#   SOCKET   MariaDB's unix socket (default: $DB_SOCKET, else $VAR/run/mysqld/mysqld.sock, VAR=var)
 #   DATABASE the database (default: $DB_NAME, else kinglet); it must exist
-# Connects as MariaDB's root. Applied versions are recorded in the table schema_migrations;
+# Connects as the MariaDB account of the OS user running it (root, as root: unix_socket
+# authentication; DB_ADMIN overrides). Applied versions are recorded in the table schema_migrations;
 # a migration that fails stops the run with a non-zero exit and is not recorded.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 var=${VAR:-var}
 [[ $var == /* ]] || var=$root/$var
-socket=${1:-${DB_SOCKET:-$var/run/mysqld.sock}}
+socket=${1:-${DB_SOCKET:-$var/run/mysqld/mysqld.sock}}
 db=${2:-${DB_NAME:-kinglet}}
 sql_dir=${MIGRATIONS_DIR:-$root/sql}
 
@@ -22,7 +23,8 @@ die() {
 [[ $db =~ ^[A-Za-z0-9_]{1,64}$ ]] || die "bad database name: $db"
 [ -S "$socket" ] || die "no MariaDB socket at $socket (is the stack started?)"
 
-sql() { mariadb --no-defaults --socket="$socket" --user=root --batch --skip-column-names "$db" "$@"; }
+admin=${DB_ADMIN:-$(id -un)}
+sql() { mariadb --no-defaults --socket="$socket" --user="$admin" --batch --skip-column-names "$db" "$@"; }
 
 sql -e "CREATE TABLE IF NOT EXISTS schema_migrations (
 	version INT UNSIGNED NOT NULL PRIMARY KEY,

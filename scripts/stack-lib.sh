@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # Two halves, so that tests can share one MariaDB between many web servers:
-#   db_init VAR          MariaDB under VAR: datadir VAR/mysql, socket VAR/run/mysqld.sock, ...
+#   db_init VAR          MariaDB under VAR: datadir VAR/mysql, socket VAR/run/mysqld/mysqld.sock, ...
 #   web_init DIR PORT [SERVER]  a web server + the FastCGI programs under DIR on 127.0.0.1:PORT
 # The dev stack (stack_* at the end) uses the same directory for both.
 # Functions return non-zero on failure (callers run under set -e); stack_die exits.
@@ -79,28 +79,41 @@ proc_stop() {
 
 # ---------------------------------------------------------------- MariaDB
 
+# mariadbd never runs as root: started by root it runs as DB_OS_USER, the mysql system user that
+# Debian's mariadb-server creates, in directories of its own (DB_RUN, the log's, DB_FILES, the
+# datadir), apart from the web server's. The administrator account (DB_ADMIN, all privileges) is
+# the OS user who runs the stack, by unix_socket authentication only: root for root, and no
+# password anyone could use; the programs log in as DB_USER with the password in DB_SECRET.
 db_init() {
 	DB_VAR=$(stack_abspath "$1")
 	DB_DATADIR=$DB_VAR/mysql
-	DB_SOCKET=$DB_VAR/run/mysqld.sock
-	DB_PIDFILE=$DB_VAR/run/mysqld.pid
-	DB_LOG=$DB_VAR/log/mariadb.log
+	DB_RUN=$DB_VAR/run/mysqld
+	DB_SOCKET=$DB_RUN/mysqld.sock
+	DB_PIDFILE=$DB_RUN/mysqld.pid
+	DB_LOG=$DB_VAR/log/mysqld/mariadb.log
+	# secure_file_priv: an empty directory of mysqld's, so no statement reads or writes files.
+	DB_FILES=$DB_VAR/mysqld-files
 	DB_SECRET=$DB_VAR/secret/db_password
+	DB_OS_USER=$(id -un)
+	[ "$(id -u)" -ne 0 ] || DB_OS_USER=mysql
+	DB_ADMIN=$(id -un)
 	stack_check_socket_path "$DB_SOCKET"
 }
 
 db_pid() { pidfile_pid "$DB_PIDFILE" mariadbd "--datadir=$DB_DATADIR"; }
 db_running() { db_pid >/dev/null; }
 
-# The mariadb client as MariaDB's root over the private socket; extra arguments are passed on.
-db_root() { mariadb --no-defaults --socket="$DB_SOCKET" --user=root "$@"; }
+# The mariadb client as the administrator over the private socket; extra arguments are passed on.
+db_root() { mariadb --no-defaults --socket="$DB_SOCKET" --user="$DB_ADMIN" "$@"; }
 
 db_answers() { db_root --connect-timeout=2 -e 'SELECT 1' >/dev/null 2>&1; }
+# Whether the server is up, whoever may log in (ping succeeds on "access denied" too).
+db_alive() { mariadb-admin --no-defaults --socket="$DB_SOCKET" --connect-timeout=2 ping >/dev/null 2>&1; }
 
 # The server options, shared by mariadb-install-db and mariadbd.
 db_server_options() {
 	DB_OPTIONS=(--no-defaults "--datadir=$DB_DATADIR")
-	[ "$(id -u)" -ne 0 ] || DB_OPTIONS+=(--user=root)
+	[ "$(id -u)" -ne 0 ] || DB_OPTIONS+=("--user=$DB_OS_USER")
 	DB_OPTIONS+=(--innodb-buffer-pool-size=64M --innodb-log-file-size=16M
 		--innodb-flush-log-at-trx-commit=2
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
@@ -127,32 +140,69 @@ db_password() {
 	head -n1 "$DB_SECRET"
 }
 
+# The directories mariadbd writes to, its own (when root starts it: a data directory of an
+# earlier version belonged to root), and the path to them searchable by it.
+db_own_dirs() {
+	mkdir -p "$DB_RUN" "$(dirname "$DB_LOG")" "$DB_FILES"
+	chmod 755 "$DB_RUN"
+	chmod 700 "$DB_FILES"
+	[ "$(id -u)" -eq 0 ] || return 0
+	id "$DB_OS_USER" >/dev/null 2>&1 ||
+		stack_die "no system user $DB_OS_USER to run MariaDB as (apt-get install mariadb-server creates it)"
+	chown -R "$DB_OS_USER:" "$DB_RUN" "$(dirname "$DB_LOG")" "$DB_FILES"
+	[ ! -d "$DB_DATADIR" ] || chown -R "$DB_OS_USER:" "$DB_DATADIR"
+	WEB_USER=$DB_OS_USER web_grant_search "$DB_VAR"
+}
+
+# Accounts: root and DB_ADMIN by unix_socket only, no anonymous ones. Also turns a data directory
+# of an earlier version, where root had no password, into that.
+db_secure() {
+	local -a client=(db_root)
+	local admin=''
+	[ "$DB_ADMIN" = root ] || admin="CREATE USER IF NOT EXISTS '$DB_ADMIN'@'localhost' IDENTIFIED VIA unix_socket;
+		GRANT ALL PRIVILEGES ON *.* TO '$DB_ADMIN'@'localhost' WITH GRANT OPTION;"
+	db_answers || client=(mariadb --no-defaults "--socket=$DB_SOCKET" --user=root)
+	"${client[@]}" <<-SQL
+		$admin
+		ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket;
+		DROP USER IF EXISTS ''@'localhost', ''@'$(hostname)';
+	SQL
+}
+
 # Starts the private MariaDB unless it runs already; creates the data directory on first use and
 # (re)sets the kinglet user's password from the secret file.
 db_start() {
 	local pid i
 	mkdir -p "$DB_VAR/run" "$DB_VAR/log"
+	# Earlier versions kept the pid file and the socket in run/ itself: restart such a server.
+	if pid=$(pidfile_pid "$DB_VAR/run/mysqld.pid" mariadbd "--datadir=$DB_DATADIR"); then
+		proc_stop 60 "$pid"
+	fi
 	if ! db_running; then
 		rm -f "$DB_SOCKET" "$DB_PIDFILE" # stale, after a crash
 		db_server_options
+		db_own_dirs
 		if [ ! -d "$DB_DATADIR/mysql" ]; then
 			rm -rf "$DB_DATADIR"
-			mariadb-install-db "${DB_OPTIONS[@]}" --auth-root-authentication-method=normal \
-				--skip-test-db >>"$DB_VAR/log/mariadb-install.log" 2>&1 ||
+			mariadb-install-db "${DB_OPTIONS[@]}" --auth-root-authentication-method=socket \
+				"--auth-root-socket-user=$DB_ADMIN" --skip-test-db \
+				>>"$DB_VAR/log/mariadb-install.log" 2>&1 ||
 				stack_die "mariadb-install-db failed, see $DB_VAR/log/mariadb-install.log"
 		fi
 		setsid mariadbd "${DB_OPTIONS[@]}" --skip-networking "--socket=$DB_SOCKET" \
-			"--pid-file=$DB_PIDFILE" "--log-error=$DB_LOG" </dev/null >/dev/null 2>&1 &
+			"--pid-file=$DB_PIDFILE" "--log-error=$DB_LOG" "--secure-file-priv=$DB_FILES" \
+			</dev/null >/dev/null 2>&1 &
 		pid=$!
 		for ((i = 0; i < 600; i++)); do
-			db_answers && break
+			db_alive && break
 			if ! proc_matches "$pid" mariadbd && ! db_running; then
 				tail -n 20 "$DB_LOG" >&2 || true
 				stack_die "MariaDB did not start, see $DB_LOG"
 			fi
 			sleep 0.1
 		done
-		db_answers || stack_die "MariaDB did not answer within 60s, see $DB_LOG"
+		db_alive || stack_die "MariaDB did not answer within 60s, see $DB_LOG"
+		db_secure || stack_die "could not set MariaDB's accounts up (as $DB_ADMIN by unix_socket)"
 	fi
 	local pw
 	pw=$(db_password)
@@ -165,7 +215,7 @@ db_start() {
 
 db_stop() {
 	local pid
-	if pid=$(db_pid); then
+	if pid=$(db_pid) || pid=$(pidfile_pid "$DB_VAR/run/mysqld.pid" mariadbd "--datadir=$DB_DATADIR"); then
 		proc_stop 60 "$pid" # SIGTERM is MariaDB's clean shutdown
 	fi
 	rm -f "$DB_SOCKET" "$DB_PIDFILE"
@@ -268,7 +318,7 @@ web_write_app_conf() {
 			echo "log.file = $WEB_LOG/kinglet.log"
 			echo "openapi.file = $KINGLET_ROOT/openapi/openapi.json"
 			echo "mail.spool_dir = $WEB_MAIL"
-			echo "ratelimit.file = $WEB_DIR/run/ratelimit"
+			echo "ratelimit.file = $WEB_DIR/run/ratelimit/table"
 			echo "site.public_url = http://127.0.0.1:$WEB_PORT"
 			for setting in "$@"; do
 				[[ $setting == *=* ]] || stack_die "SET wants key=value, got: $setting"
@@ -411,20 +461,14 @@ web_grant_search() {
 }
 
 # When the server and the programs run as another user (www-data, see web_init): the
-# configuration becomes readable by its group, what the programs write to (logs, mail, the
-# rate-limit file, tmp/) its own; then check that user reaches everything, and if not, make the
+# configuration becomes readable by its group, what the programs write to (logs, mail, tmp/;
+# the rate limiter's directory: web_ratelimit_dir) its own; then check that user reaches everything, and if not, make the
 # directories above searchable (web_grant_search) and check again.
 web_grant_access() {
 	[ "$WEB_USER" != "$(id -un)" ] || return 0
 	chgrp "$WEB_GROUP" "$WEB_APP_CONF"
 	chmod 640 "$WEB_APP_CONF"
 	chown -R "$WEB_USER:$WEB_GROUP" "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/tmp"
-	local ratelimit
-	ratelimit=$(sed -n 's/^ratelimit\.file = //p' "$WEB_APP_CONF" | tail -n 1)
-	if [[ $ratelimit == "$WEB_DIR"/* ]]; then
-		touch "$ratelimit"
-		chown "$WEB_USER:$WEB_GROUP" "$ratelimit"
-	fi
 	local need="-x $WEB_BUILD/cgi-bin/service -a -r $WEB_APP_CONF -a -w $WEB_LOG -a -w $WEB_MAIL"
 	need="$need -a -r $KINGLET_ROOT/openapi/openapi.json"
 	[ -z "${DB_SOCKET:-}" ] || [ ! -S "$DB_SOCKET" ] || need="$need -a -w $DB_SOCKET"
@@ -435,6 +479,18 @@ web_grant_access() {
 	# shellcheck disable=SC2086 # one word per test operand
 	runuser -u "$WEB_USER" -- test $need ||
 		stack_die "$WEB_USER cannot reach the programs, $WEB_APP_CONF, the log and mail directories, openapi/ or the database socket"
+}
+
+# The rate limiter's directory (that of ratelimit.file, when it is the stack's): the programs' user's
+# own and mode 700, with what is in it, as lib/ratelimit.c wants it (it refuses to start
+# otherwise). The plain file run/ratelimit of older versions is removed.
+web_ratelimit_dir() {
+	local dir=$WEB_DIR/run/ratelimit
+	[ "$(sed -n 's/^ratelimit\.file = //p' "$WEB_APP_CONF" | tail -n 1)" = "$dir/table" ] || return 0
+	[ -d "$dir" ] || rm -f "$dir"
+	mkdir -p "$dir"
+	chmod 700 "$dir"
+	chown -R -h "$WEB_USER:$WEB_GROUP" "$dir"
 }
 
 # Writes the server configuration and the error pages, clears what a crash left, checks the
@@ -453,6 +509,7 @@ web_prepare() {
 		rm -f "$WEB_DIR/run/$prog.sock" "$WEB_DIR/run/$prog.sock-"*
 	done < <(web_programs)
 	rm -f "$WEB_PIDFILE"
+	web_ratelimit_dir
 	web_grant_access
 }
 

@@ -81,7 +81,42 @@ test_expect "lighttpd -tt accepts the installed lighttpd-kinglet.conf, every @..
 		server.port = 1
 		include "$DEST$PREFIX/share/kinglet/conf/lighttpd-kinglet.conf"
 	EOF
-	lighttpd -tt -f "$KT_TMP/lighttpd/test.conf" 2>&1
+	lighttpd -tt -f "$KT_TMP/lighttpd/test.conf" >"$KT_TMP/lighttpd/tt.out" 2>&1
+	cat "$KT_TMP/lighttpd/tt.out"
+	! grep -q WARNING "$KT_TMP/lighttpd/tt.out" || kt_fail "lighttpd warned"
+'
+
+lighttpd_logged() { grep -q " /api/v1/time " "$KT_TMP/lighttpd-log/access.log" 2>/dev/null; }
+
+# Run as it is installed (but with the programs, sockets and configuration under KT_TMP), with an
+# access log switched on the way Debian's 10-accesslog.conf does it.
+test_expect "the installed lighttpd include logs the path only, never the query string (credentials)" '
+	d=$KT_TMP/lighttpd-log
+	rm -rf "$d"
+	mkdir -p "$d/run"
+	printf "ratelimit.enabled = false\nlog.file = %s/kinglet.log\n" "$d" >"$d/kinglet.conf"
+	sed -e "s|$PREFIX/lib/kinglet|$DEST$PREFIX/lib/kinglet|g" -e "s|/run/lighttpd/kinglet-|$d/run/|g" \
+		-e "s|/etc/kinglet/kinglet.conf|$d/kinglet.conf|g" \
+		"$DEST$PREFIX/share/kinglet/conf/lighttpd-kinglet.conf" >"$d/kinglet-include.conf"
+	port=$TEST_PORT
+	while port_in_use "$port"; do port=$((port + 1)); done
+	cat >"$d/test.conf" <<-EOF
+		server.document-root = "$d"
+		server.bind = "127.0.0.1"
+		server.port = $port
+		server.pid-file = "$d/lighttpd.pid"
+		server.errorlog = "$d/error.log"
+		server.modules += ( "mod_accesslog" )
+		accesslog.filename = "$d/access.log"
+		include "$d/kinglet-include.conf"
+	EOF
+	lighttpd -f "$d/test.conf"
+	curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/time?session_id=s3cret-t0010&user_id=1&user_name=alice" || true
+	retry 10 lighttpd_logged || true
+	proc_stop 10 "$(cat "$d/lighttpd.pid")"
+	cat "$d/access.log"
+	grep -q "\"GET /api/v1/time HTTP/1.1\" 200 " "$d/access.log"
+	! grep -q "s3cret" "$d/access.log" || kt_fail "the query string was logged"
 '
 
 test_expect "nginx -t accepts the installed nginx-kinglet.conf in a server block" '

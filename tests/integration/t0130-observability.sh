@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Observability and CORS (issue 6): the access log line, /health?verbose=1, slow-query logging,
-# kill -USR2 counters, CORS for configured origins only, OPTIONS preflight.
+# Observability and CORS (issue 6): the access log line, /health?verbose=1 (for
+# health.verbose_from only, issue 16), slow-query logging, kill -USR2 counters, CORS for
+# configured origins only, OPTIONS preflight.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 test_web_start db.slow_query_ms=300 http.cors_origins="https://app.example, https://other.example"
@@ -79,6 +80,25 @@ test_expect "OPTIONS on a known path is a 204 preflight with Allow; on an unknow
 	assert_body_empty
 	api OPTIONS /api/v1/nope
 	assert_error 404 not_found
+'
+
+# The version and the migration tell an attacker what to try: only health.verbose_from (default
+# loopback, the test client) gets them; the client address is the one the limits use.
+test_web_start health.verbose_from="192.0.2.0/24, 2001:db8::/32" http.trusted_proxies=127.0.0.1
+
+test_expect "/health?verbose=1 from an address not in health.verbose_from is the plain answer" '
+	for from in "" "-H X-Forwarded-For:203.0.113.9" "-H X-Forwarded-For:2001:db9::1"; do
+		# shellcheck disable=SC2086 # the optional header is two words
+		api GET "/api/v1/health?verbose=1" $from
+		assert_status 200
+		assert_json .health up
+		assert_jq "has(\"migration_version\") or has(\"version\") or has(\"database_latency_us\") | not"
+	done
+	for from in 192.0.2.77 2001:db8:1::5; do
+		api GET "/api/v1/health?verbose=1" -H "X-Forwarded-For: $from"
+		assert_status 200
+		assert_jq "has(\"migration_version\") and has(\"version\")"
+	done
 '
 
 test_done

@@ -4,7 +4,9 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-SLOW=$KT_TMP/slow.log
+# Written by mariadbd, which runs as its own user: in its log directory.
+SLOW=$(dirname "$DB_LOG")/slow-$KT_NAME.log
+rm -f "$SLOW"
 # Programs read the global at connect: switch the log on before they start, off when done.
 db_root -e "SET GLOBAL slow_query_log = 0; SET GLOBAL slow_query_log_file = '$SLOW';
 	SET GLOBAL long_query_time = 0; SET GLOBAL log_slow_verbosity = 'query_plan,explain';

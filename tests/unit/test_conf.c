@@ -226,6 +226,12 @@ static void test_load(void **state)
 		{ "base path root", "http.base_path = /\n", NULL, "http.base_path: '/' must start",
 		  NULL },
 		{ "other base path", "http.base_path = /kinglet\n", NULL, NULL, "" },
+		{ "address list", "health.verbose_from = 10.0.0.0/8, ::1 2001:db8::/32\n", NULL,
+		  NULL, "" },
+		{ "not an address", "health.verbose_from = 127.0.0.0/8 localhost\n", NULL,
+		  "health.verbose_from: 'localhost' is not an address or address/bits", NULL },
+		{ "prefix too long", "health.verbose_from = 10.0.0.0/33\n", NULL,
+		  "health.verbose_from: '10.0.0.0/33' is not", NULL },
 	};
 	(void)state;
 	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
@@ -274,6 +280,42 @@ static void test_list_has(void **state)
 	assert_false(conf_list_has("", "10.0.0.1", 8));
 }
 
+/* health.verbose_from: addresses and prefixes of either family; IPv4-mapped IPv6 is IPv4. */
+static void test_list_has_addr(void **state)
+{
+	static const struct {
+		const char *list, *addr;
+		bool want;
+	} cases[] = {
+		{ "127.0.0.0/8 ::1", "127.0.0.1", true },
+		{ "127.0.0.0/8 ::1", "127.255.0.9", true },
+		{ "127.0.0.0/8 ::1", "::1", true },
+		{ "127.0.0.0/8 ::1", "::ffff:127.0.0.1", true },
+		{ "127.0.0.0/8 ::1", "128.0.0.1", false },
+		{ "127.0.0.0/8 ::1", "::2", false },
+		{ "127.0.0.0/8 ::1", "unknown", false },
+		{ "127.0.0.0/8 ::1", "", false },
+		{ "192.0.2.0/25", "192.0.2.127", true },
+		{ "192.0.2.0/25", "192.0.2.128", false },
+		{ "2001:db8::/32, 10.1.2.3", "2001:db8:ffff::1", true },
+		{ "2001:db8::/32, 10.1.2.3", "2001:db9::1", false },
+		{ "2001:db8::/32, 10.1.2.3", "10.1.2.3", true },
+		{ "2001:db8::/32, 10.1.2.3", "10.1.2.4", false },
+		{ "0.0.0.0/0", "203.0.113.1", true },
+		{ "0.0.0.0/0", "2001:db8::1", false },
+		{ "::ffff:10.0.0.0/104", "10.0.0.1", true },
+		{ "", "127.0.0.1", false },
+		{ "bogus 127.0.0.1/40", "127.0.0.1", false },
+	};
+	(void)state;
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		char label[96];
+		snprintf(label, sizeof(label), "%s in '%s'", cases[i].addr, cases[i].list);
+		unit_check_int(label, conf_list_has_addr(cases[i].list, cases[i].addr),
+			       cases[i].want);
+	}
+}
+
 static void test_load_missing_file(void **state)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -290,7 +332,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_set),
 		cmocka_unit_test(test_set_strings), cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_load),	    cmocka_unit_test(test_load_missing_file),
-		cmocka_unit_test(test_list_has),
+		cmocka_unit_test(test_list_has),    cmocka_unit_test(test_list_has_addr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
