@@ -169,6 +169,28 @@ db_secure() {
 	SQL
 }
 
+# A new data directory. mariadbd's bootstrap has been seen to crash (signal 11 in an Aria
+# temporary table's drop, on a loaded machine, as one of two installs side by side): a crashed
+# install leaves a half-made directory that can never start, so it is made again, three times at
+# most. The marker file says an install did not finish (an interrupted one is made again too).
+db_install() {
+	local try
+	for ((try = 1; try <= 3; try++)); do
+		rm -rf "$DB_DATADIR"
+		mkdir -p "$DB_DATADIR"
+		[ "$(id -u)" -ne 0 ] || chown "$DB_OS_USER:" "$DB_DATADIR"
+		touch "$DB_DATADIR/.installing"
+		if mariadb-install-db "${DB_OPTIONS[@]}" --auth-root-authentication-method=socket \
+			"--auth-root-socket-user=$DB_ADMIN" --skip-test-db \
+			>>"$DB_VAR/log/mariadb-install.log" 2>&1; then
+			rm -f "$DB_DATADIR/.installing"
+			return 0
+		fi
+		stack_warn "mariadb-install-db failed (try $try of 3), see $DB_VAR/log/mariadb-install.log"
+	done
+	stack_die "mariadb-install-db failed, see $DB_VAR/log/mariadb-install.log"
+}
+
 # Starts the private MariaDB unless it runs already; creates the data directory on first use and
 # (re)sets the kinglet user's password from the secret file.
 db_start() {
@@ -182,12 +204,8 @@ db_start() {
 		rm -f "$DB_SOCKET" "$DB_PIDFILE" # stale, after a crash
 		db_server_options
 		db_own_dirs
-		if [ ! -d "$DB_DATADIR/mysql" ]; then
-			rm -rf "$DB_DATADIR"
-			mariadb-install-db "${DB_OPTIONS[@]}" --auth-root-authentication-method=socket \
-				"--auth-root-socket-user=$DB_ADMIN" --skip-test-db \
-				>>"$DB_VAR/log/mariadb-install.log" 2>&1 ||
-				stack_die "mariadb-install-db failed, see $DB_VAR/log/mariadb-install.log"
+		if [ ! -d "$DB_DATADIR/mysql" ] || [ -e "$DB_DATADIR/.installing" ]; then
+			db_install
 		fi
 		setsid mariadbd "${DB_OPTIONS[@]}" --skip-networking "--socket=$DB_SOCKET" \
 			"--pid-file=$DB_PIDFILE" "--log-error=$DB_LOG" "--secure-file-priv=$DB_FILES" \

@@ -117,14 +117,15 @@ static inline void fuzz_request_release(struct fuzz_request *r)
 /*
  * The one promise every answer keeps, whatever came in: "Status: N", header lines without stray
  * CR or LF, a Content-Length that is the body's, and a body that is one JSON object whose status
- * is N (no body for HEAD or when resp says so). Returns the status.
+ * is N (no body for HEAD or when resp says so), followed by a newline in version 1 and by nothing
+ * in version 0 (X-Kinglet-API-Version, API.md §10). Returns the status.
  */
 static inline int fuzz_check_response(const struct strbuf *out, bool head, bool no_body)
 {
 	const char *s = out->buf, *end = s + out->len;
 	const char *blank = memmem(s, out->len, "\r\n\r\n", 4);
 	long long content_length = -1;
-	int status = 0;
+	int status = 0, version = -1;
 
 	fuzz_assert(out->len > 8 && !memcmp(s, "Status: ", 8));
 	fuzz_assert(blank);
@@ -139,6 +140,10 @@ static inline int fuzz_check_response(const struct strbuf *out, bool head, bool 
 		fuzz_assert(memchr(line, ':', (size_t)(crlf - line)));
 		if (!strncmp(line, "Content-Length: ", 16))
 			content_length = atoll(line + 16);
+		if (!strncmp(line, "X-Kinglet-API-Version: ", 23)) {
+			fuzz_assert(crlf - line == 24 && (line[23] == '0' || line[23] == '1'));
+			version = line[23] - '0';
+		}
 		/* The client's own id only when it is [A-Za-z0-9._-]{1,64}. */
 		if (!strncmp(line, "X-Request-ID: ", 14)) {
 			size_t n = (size_t)(crlf - line) - 14;
@@ -166,7 +171,8 @@ static inline int fuzz_check_response(const struct strbuf *out, bool head, bool 
 	struct json_object *o = json_tokener_parse_ex(tok, body, (int)body_len);
 	struct json_object *st = NULL;
 	fuzz_assert(o && json_object_is_type(o, json_type_object));
-	fuzz_assert(body[body_len - 1] == '\n');
+	fuzz_assert(version >= 0);
+	fuzz_assert(body[body_len - 1] == (version == 1 ? '\n' : '}'));
 	for (size_t i = json_tokener_get_parse_end(tok); i < body_len; i++)
 		fuzz_assert(body[i] == '\n');
 	fuzz_assert(json_object_object_get_ex(o, "status", &st));

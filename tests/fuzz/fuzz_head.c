@@ -7,9 +7,9 @@
 #include "router.h"
 
 /*
- * Input: lines (LF) REQUEST_URI, REQUEST_METHOD, X-Request-ID, X-Forwarded-For, Origin; the
- * missing ones are not sent. The routes are every program's table in one (router_match does not
- * call handlers).
+ * Input: lines (LF) REQUEST_URI, REQUEST_METHOD, X-Request-ID, X-Forwarded-For, Origin,
+ * X-Kinglet-API-Version; the missing ones are not sent. The routes are every program's table in one
+ * (router_match does not call handlers).
  */
 static const struct route routes[] = {
 	{ "GET", "/", NULL, RL_DEFAULT },
@@ -108,8 +108,9 @@ static void check_log_value(const char *s, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = { "REQUEST_URI", "REQUEST_METHOD", "HTTP_X_REQUEST_ID",
-					     "HTTP_X_FORWARDED_FOR", "HTTP_ORIGIN" };
+	static const char *const names[] = { "REQUEST_URI",	  "REQUEST_METHOD",
+					     "HTTP_X_REQUEST_ID", "HTTP_X_FORWARDED_FOR",
+					     "HTTP_ORIGIN",	  "HTTP_X_KINGLET_API_VERSION" };
 	const char *p = (const char *)data, *end = p + size;
 	struct fuzz_request r;
 	struct http_request req;

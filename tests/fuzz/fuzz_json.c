@@ -2,6 +2,7 @@
 #include "fuzz.h"
 
 #include "body.h"
+#include "conf.h"
 
 /* Input: the body, as sent. */
 
@@ -23,6 +24,14 @@ static int depth(struct json_object *o)
 		}
 		return d + 1;
 	}
+	return 0;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	conf_defaults(); /* api.default_version and the limits a request reads */
 	return 0;
 }
 
