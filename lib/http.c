@@ -14,6 +14,7 @@
 #include "router.h"
 #include "conf.h"
 #include "db.h"
+#include "io.h"
 #include "random.h"
 #include "utf8.h"
 
@@ -572,15 +573,8 @@ static void write_out(struct http_request *req, const char *buf, size_t len)
 		FCGX_PutStr(buf, (int)len, req->io->fcgx->out);
 		return;
 	}
-	while (len) {
-		ssize_t n = write(1, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
+	/* A client that went away is nobody to tell. */
+	(void)write_in_full(1, buf, len);
 }
 
 /*
