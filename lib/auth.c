@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "db.h"
 #include "ratelimit.h"
+#include "resp.h"
 #include "router.h"
 #include "token.h"
 

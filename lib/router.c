@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resp.h"
+
 #include "banned.h"
 
 /* The n-th segment of pattern ("/a/{b}" → "a", "{b}") as pointer and length. */
