@@ -95,9 +95,9 @@ int resp_error(struct http_response *resp, enum err_code e, const char *system_f
 {
 	va_list ap;
 	va_start(ap, system_fmt);
-	int st = verror(resp, e, NULL, system_fmt, ap);
+	int status = verror(resp, e, NULL, system_fmt, ap);
 	va_end(ap);
-	return st;
+	return status;
 }
 
 int resp_error_user(struct http_response *resp, enum err_code e, const char *user_message,
@@ -105,9 +105,9 @@ int resp_error_user(struct http_response *resp, enum err_code e, const char *use
 {
 	va_list ap;
 	va_start(ap, system_fmt);
-	int st = verror(resp, e, user_message, system_fmt, ap);
+	int status = verror(resp, e, user_message, system_fmt, ap);
 	va_end(ap);
-	return st;
+	return status;
 }
 
 void resp_invalid_param(struct http_response *resp, const char *name, const char *reason,
@@ -160,7 +160,7 @@ int resp_validation_result(struct http_response *resp)
 		strbuf_addf(&sys, "%s%s: %s", i ? "; " : "", json_object_get_string(name),
 			    json_object_get_string(msg));
 	}
-	int st = resp_error(resp, ERR_VALIDATION, "%s", sys.buf);
+	int status = resp_error(resp, ERR_VALIDATION, "%s", sys.buf);
 	strbuf_release(&sys);
-	return st;
+	return status;
 }
