@@ -49,10 +49,44 @@ NODE_STAMP = $(NODE_DIR)/.installed
 SCALAR_JS  = $(NODE_DIR)/node_modules/@scalar/api-reference/dist/browser/standalone.js
 SCALAR     = $(BUILD)/scalar/index.html $(BUILD)/scalar/scalar.js
 
-export VAR PORT SET SERVER BUILD TEST_VAR TEST_PORT TEST_SERVERS NODE_DIR
+# make test runs the $(ASAN_SERVER) suite with the programs of $(ASAN_BUILD), built with ASan and
+# UBSan: a leak or memory error in any request of the suite fails its file (tests/run).
+ASAN_BUILD  ?= build-asan
+ASAN_SERVER ?= apache
+ASAN_MAKE    = $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+  EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' \
+  EXTRA_LDFLAGS='-fsanitize=address,undefined'
 
-.PHONY: all deps run start stop status test unit integration check lint format format-check asan clean \
-	node scalar test-nginx install uninstall faults
+# The programs again with -DKINGLET_FAULTS (tests/integration/t0800-faults.sh): a request header
+# can fail the N-th database call. Never installed; beside $(BUILD), with its sanitizers.
+FAULT_BUILD = $(BUILD)-faults
+
+# Fuzzing: the libFuzzer targets tests/fuzz/fuzz_*.c, built with clang (ASan + UBSan) into
+# $(FUZZ_BUILD). make test replays each one's corpus (tests/fuzz/corpus/NAME/) and mutates for a
+# few seconds; make fuzz runs each for FUZZ_SECONDS, keeping what it finds in $(FUZZ_BUILD)/corpus.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_BINS     = $(patsubst %.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+# make bench: throughput and latency against the ceiling programs (bench/README.md); not part of
+# make test. BENCH_SECONDS, BENCH_10M=1 and the rest: see bench/run --help.
+BENCH_BINS = $(BUILD)/bench/ceiling_static $(BUILD)/bench/ceiling_db $(BUILD)/bench/scrypt_rate \
+             $(BUILD)/bench/stmt_cost
+
+export VAR PORT SET SERVER BUILD TEST_VAR TEST_PORT TEST_SERVERS NODE_DIR
+export ASAN_BUILD ASAN_SERVER FAULT_BUILD FUZZ_BUILD
+
+.PHONY: all deps node scalar \
+	unit-bins unit fuzz fuzz-bins fuzz-merge \
+	test integration test-nginx faults \
+	run start stop status \
+	install uninstall \
+	bench \
+	check lint format format-check asan \
+	clean clean-fuzz
+
+# ---- build: the library, the programs, the OpenAPI reference page --------------------------
+
 all: $(BINS)
 
 deps:
@@ -68,9 +102,6 @@ $(LIB_A): $(LIB_OBJ)
 
 $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB_A)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(NODE_STAMP): openapi/package.json
 	@mkdir -p $(NODE_DIR)
@@ -88,6 +119,47 @@ $(BUILD)/scalar/scalar.js: $(NODE_STAMP)
 	cp $(SCALAR_JS) $@
 scalar: $(SCALAR)
 
+# ---- unit and fuzz: the cmocka binaries, the libFuzzer targets ---------------------------------
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+unit-bins: $(UNIT_BINS)
+unit: unit-bins
+	@tests/run --unit-only
+
+fuzz-bins: deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	  EXTRA_CFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
+	  EXTRA_LDFLAGS='-fsanitize=fuzzer,address,undefined' $(FUZZ_BINS)
+.SECONDARY: $(FUZZ_BINS:=.o)
+$(FUZZ_BUILD)/tests/fuzz/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+fuzz: fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run --fuzz-only
+# Into the committed corpora, what make fuzz found that adds coverage (libFuzzer's -merge=1).
+fuzz-merge: fuzz-bins
+	@for bin in $(FUZZ_BINS); do name=$${bin##*/fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+	  $$bin -merge=1 tests/fuzz/corpus/$$name $(FUZZ_BUILD)/corpus/$$name 2>/dev/null || exit 1; \
+	  echo "$$name: $$(ls tests/fuzz/corpus/$$name | wc -l) inputs"; done
+
+# ---- test: every tier (unit, integration through each server, ASan programs, fuzz replay) ------
+
+test: deps fuzz-bins
+	@$(MAKE) --no-print-directory all unit-bins scalar faults
+	@$(ASAN_MAKE) all scalar faults
+	@tests/run
+
+faults:
+	@$(MAKE) --no-print-directory BUILD=$(FAULT_BUILD) EXTRA_CFLAGS='$(EXTRA_CFLAGS) -DKINGLET_FAULTS' all
+
+integration: all scalar
+	@tests/run --integration-only
+test-nginx: deps
+	@$(MAKE) --no-print-directory all scalar
+	@tests/run --integration-only --server nginx
+
+# ---- stacks: the private dev stack under $(VAR) --------------------------------------------
+
 run: deps
 	@$(MAKE) --no-print-directory all scalar
 	@scripts/stack.sh run
@@ -99,34 +171,9 @@ stop:
 status:
 	@scripts/stack.sh status
 
-# make test runs the $(ASAN_SERVER) suite with the programs of $(ASAN_BUILD), built with ASan and
-# UBSan: a leak or memory error in any request of the suite fails its file (tests/run).
-ASAN_BUILD  ?= build-asan
-ASAN_SERVER ?= apache
-ASAN_MAKE    = $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS='-O1 -g -fno-omit-frame-pointer' \
-  EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' \
-  EXTRA_LDFLAGS='-fsanitize=address,undefined'
-export ASAN_BUILD ASAN_SERVER
-test: deps
-	@$(MAKE) --no-print-directory all unit-bins scalar faults
-	@$(ASAN_MAKE) all scalar faults
-	@tests/run
-
-# The programs again with -DKINGLET_FAULTS (tests/integration/t0800-faults.sh): a request header
-# can fail the N-th database call. Never installed; beside $(BUILD), with its sanitizers.
-FAULT_BUILD = $(BUILD)-faults
-export FAULT_BUILD
-faults:
-	@$(MAKE) --no-print-directory BUILD=$(FAULT_BUILD) EXTRA_CFLAGS='$(EXTRA_CFLAGS) -DKINGLET_FAULTS' all
-
-unit-bins: $(UNIT_BINS)
-unit: unit-bins
-	@tests/run --unit-only
-integration: all scalar
-	@tests/run --integration-only
-test-nginx: deps
-	@$(MAKE) --no-print-directory all scalar
-	@tests/run --integration-only --server nginx
+# ---- install -------------------------------------------------------------------------------
+# The recipe's last line (the static error pages) is its only use of scripts/stack-lib.sh, the
+# dev stack's shell library: it goes when the programs write those pages themselves.
 
 # The server configurations name $(PREFIX) where they say /usr/local; lighttpd's is made from
 # conf/lighttpd.conf.in. The static JSON error pages (Apache's answer to requests it cannot read)
@@ -149,6 +196,16 @@ uninstall:
 	rm -rf $(DESTDIR)$(KINGLET_SHARE)
 	-rmdir $(DESTDIR)$(KINGLET_LIB)/cgi-bin $(DESTDIR)$(KINGLET_LIB) $(DESTDIR)/etc/kinglet 2>/dev/null
 
+# ---- bench ---------------------------------------------------------------------------------
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@bench/run
+
+# ---- check: -Werror, lint (include cycles and file sizes too), format; ASan -----------------
+
 lint:
 	@scripts/lint.sh
 format:
@@ -165,46 +222,11 @@ check: deps
 asan: deps
 	@$(ASAN_MAKE) TEST_VAR=var/test-asan test
 
-# make bench: throughput and latency against the ceiling programs (bench/README.md); not part of
-# make test. BENCH_SECONDS, BENCH_10M=1 and the rest: see bench/run --help.
-BENCH_BINS = $(BUILD)/bench/ceiling_static $(BUILD)/bench/ceiling_db $(BUILD)/bench/scrypt_rate \
-             $(BUILD)/bench/stmt_cost
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
-bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BINS)
-	@bench/run
-.PHONY: bench
+# ---- clean ---------------------------------------------------------------------------------
 
-# Fuzzing: the libFuzzer targets tests/fuzz/fuzz_*.c, built with clang (ASan + UBSan) into
-# $(FUZZ_BUILD). make test replays each one's corpus (tests/fuzz/corpus/NAME/) and mutates for a
-# few seconds; make fuzz runs each for FUZZ_SECONDS, keeping what it finds in $(FUZZ_BUILD)/corpus.
-FUZZ_BUILD   ?= build-fuzz
-FUZZ_SECONDS ?= 60
-FUZZ_BINS     = $(patsubst %.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
-export FUZZ_BUILD
-.PHONY: fuzz fuzz-bins fuzz-merge clean-fuzz
-test: fuzz-bins
-fuzz-bins: deps
-	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CFLAGS='-O1 -g -fno-omit-frame-pointer' \
-	  EXTRA_CFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
-	  EXTRA_LDFLAGS='-fsanitize=fuzzer,address,undefined' $(FUZZ_BINS)
-.SECONDARY: $(FUZZ_BINS:=.o)
-$(FUZZ_BUILD)/tests/fuzz/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(LIB_A)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
-fuzz: fuzz-bins
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run --fuzz-only
-# Into the committed corpora, what make fuzz found that adds coverage (libFuzzer's -merge=1).
-fuzz-merge: fuzz-bins
-	@for bin in $(FUZZ_BINS); do name=$${bin##*/fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
-	  $$bin -merge=1 tests/fuzz/corpus/$$name $(FUZZ_BUILD)/corpus/$$name 2>/dev/null || exit 1; \
-	  echo "$$name: $$(ls tests/fuzz/corpus/$$name | wc -l) inputs"; done
 clean: clean-fuzz
+	rm -rf build build-*
 clean-fuzz:
 	rm -rf $(FUZZ_BUILD)
--include $(FUZZ_BINS:=.d)
 
-clean:
-	rm -rf build build-*
-
--include $(LIB_OBJ:.o=.d) $(BINS:=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d)
+-include $(LIB_OBJ:.o=.d) $(BINS:=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d) $(FUZZ_BINS:=.d)

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "resp.h"
 
 #include "banned.h"
 

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "db.h"
 #include "ratelimit.h"
+#include "resp.h"
 #include "router.h"
 #include "token.h"
 
@@ -110,16 +111,16 @@ int auth_begin(struct http_request *req, struct http_response *resp, enum auth_n
 	const char *header = http_env(req, "HTTP_AUTHORIZATION");
 	const char *api_key = http_env(req, "HTTP_X_API_KEY");
 	const char *t_session = NULL;
-	int st;
+	int status;
 
 	memset(ap, 0, sizeof(*ap));
 	ap->need = need;
 	if (!header || !*header)
 		header = http_env(req, "REDIRECT_HTTP_AUTHORIZATION"); /* Apache rewrite rules */
-	if ((st = triple_field(req, resp, "user_name", &ap->t_name)) ||
-	    (st = triple_field(req, resp, "user_id", &ap->t_id)) ||
-	    (st = triple_field(req, resp, "session_id", &t_session)))
-		return st;
+	if ((status = triple_field(req, resp, "user_name", &ap->t_name)) ||
+	    (status = triple_field(req, resp, "user_id", &ap->t_id)) ||
+	    (status = triple_field(req, resp, "session_id", &t_session)))
+		return status;
 
 	if (header && *header) {
 		if (strncasecmp(header, "Bearer ", 7))
@@ -221,10 +222,10 @@ int auth_require(struct http_request *req, struct http_response *resp, enum auth
 		 struct auth *a)
 {
 	struct auth_pending ap;
-	int st;
+	int status;
 	memset(a, 0, sizeof(*a));
-	if ((st = auth_begin(req, resp, need, &ap)))
-		return st;
+	if ((status = auth_begin(req, resp, need, &ap)))
+		return status;
 	return auth_end(req, resp, &ap, NULL, 0, a);
 }
 

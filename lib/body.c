@@ -1,4 +1,7 @@
-/* body.c: strict JSON body parsing and field getters that record what is wrong with a field. */
+/*
+ * body.c: the request body's bytes into req->body (strict JSON, or form fields as strings), and
+ * field getters that record what is wrong with a field.
+ */
 #include "body.h"
 
 #include <errno.h>
@@ -7,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resp.h"
 #include "utf8.h"
 
 #include "banned.h"
@@ -146,6 +150,43 @@ bool body_is_credential(const char *name)
 {
 	return !strcmp(name, "user_name") || !strcmp(name, "user_id") ||
 	       !strcmp(name, "session_id");
+}
+
+static int parse_form_body(struct http_request *req, struct http_response *resp, const char *body,
+			   size_t len)
+{
+	int ret = http_parse_params(&req->form, body, len, "form body", resp);
+	if (ret)
+		return ret;
+	const struct http_param *json = http_param_get(&req->form, "json");
+	if (json)
+		return body_parse_json(json->value, json->len, &req->body, resp);
+	/* No json field: the fields themselves (credentials aside) are the object, as strings. */
+	req->body = json_object_new_object();
+	req->body_is_form = true;
+	for (size_t i = 0; i < req->form.n; i++) {
+		const struct http_param *f = &req->form.items[i];
+		if (!body_is_credential(f->name))
+			json_object_object_add(req->body, f->name,
+					       json_object_new_string_len(f->value, (int)f->len));
+	}
+	return 0;
+}
+
+int http_read_body(struct http_request *req, struct http_response *resp, size_t max)
+{
+	struct strbuf bytes = STRBUF_INIT;
+	bool is_form = false;
+	int ret = http_read_bytes(req, resp, max, &bytes, &is_form);
+	if (ret || !bytes.len)
+		goto out;
+	if (is_form)
+		ret = parse_form_body(req, resp, bytes.buf, bytes.len);
+	else
+		ret = body_parse_json(bytes.buf, bytes.len, &req->body, resp);
+out:
+	strbuf_release(&bytes);
+	return ret;
 }
 
 void body_allow_only(const struct http_request *req, struct http_response *resp,

@@ -5,7 +5,12 @@
 #include <stdbool.h>
 
 #include "strbuf.h"
-#include "throttle.h"
+
+/*
+ * The longest window a key may give a throttle (throttle.h): a day. throttle.c prunes the buckets
+ * whose window started longer ago than this.
+ */
+#define CONF_MAX_WINDOW_SECONDS 86400
 
 /*
  * STR(key, field, default)  INT(key, field, default, min, max)  BOOL(key, field, default)
@@ -39,7 +44,8 @@
 	INT("auth.login_failures_per_account_all", auth_login_failures_per_account_all, 50, 1,     \
 	    1000000)                                                                               \
 	INT("auth.login_failures_per_ip", auth_login_failures_per_ip, 20, 1, 1000000)              \
-	INT("auth.login_window_seconds", auth_login_window_seconds, 60, 1, THROTTLE_MAX_WINDOW)    \
+	INT("auth.login_window_seconds", auth_login_window_seconds, 60, 1,                         \
+	    CONF_MAX_WINDOW_SECONDS)                                                               \
 	INT("auth.resets_per_hour", auth_resets_per_hour, 5, 1, 1000000)                           \
 	INT("scrypt.log2_n", scrypt_log2_n, 15, 10, 20)                                            \
 	INT("scrypt.r", scrypt_r, 8, 1, 32)                                                        \

@@ -65,6 +65,7 @@ void db_done(struct db_stmt *st);
 /* Column i of the current row: NULL test, integer value (0 for NULL), text (NUL-terminated). */
 bool db_is_null(const struct db_stmt *st, unsigned i);
 long long db_int(const struct db_stmt *st, unsigned i);
+/* db_str's text is st's column buffer: valid until the next db_next on st or db_run of its sql. */
 const char *db_str(const struct db_stmt *st, unsigned i, size_t *len);
 
 /* After an INSERT/UPDATE/DELETE run by db_run or db_exec. */

@@ -1,21 +1,20 @@
-/* http.c: decoding the request from CGI variables and body, and writing the JSON response. */
+/* http.c: decoding the request from CGI variables and body bytes, and writing the JSON response. */
 #include "http.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "body.h"
-#include "router.h"
 #include "conf.h"
-#include "db.h"
+#include "io.h"
 #include "random.h"
+#include "resp.h"
 #include "utf8.h"
+#include "wire.h"
 
 #include "banned.h"
 
@@ -49,45 +48,6 @@ void http_request_release(struct http_request *req)
 	http_params_release(&req->form);
 	json_object_put(req->body);
 	memset(req, 0, sizeof(*req));
-}
-
-void http_response_init(struct http_response *resp)
-{
-	memset(resp, 0, sizeof(*resp));
-	strbuf_init(&resp->headers, 0);
-	strbuf_init(&resp->user_message, 0);
-	strbuf_init(&resp->system_message, 0);
-	strbuf_init(&resp->out, 0);
-}
-
-void http_response_reset(struct http_response *resp)
-{
-	resp->status = 0;
-	strbuf_reset(&resp->headers);
-	json_object_put(resp->data);
-	resp->data = NULL;
-	resp->is_error = false;
-	resp->err = ERR_INTERNAL;
-	strbuf_reset(&resp->user_message);
-	strbuf_reset(&resp->system_message);
-	json_object_put(resp->invalid_params);
-	resp->invalid_params = NULL;
-	resp->no_body = false;
-	resp->omit_description = false;
-	resp->cacheable = false;
-	memset(&resp->rl, 0, sizeof(resp->rl));
-	resp->raw = NULL;
-	resp->raw_len = 0;
-	strbuf_reset(&resp->out);
-}
-
-void http_response_release(struct http_response *resp)
-{
-	http_response_reset(resp);
-	strbuf_release(&resp->headers);
-	strbuf_release(&resp->user_message);
-	strbuf_release(&resp->system_message);
-	strbuf_release(&resp->out);
 }
 
 const char *http_env(const struct http_request *req, const char *name)
@@ -369,36 +329,12 @@ static ssize_t read_some(struct http_request *req, char *buf, size_t len)
 	}
 }
 
-static int parse_form_body(struct http_request *req, struct http_response *resp, const char *body,
-			   size_t len)
-{
-	static const char *const credential_fields[] = { "user_name", "user_id", "session_id" };
-	int ret = http_parse_params(&req->form, body, len, "form body", resp);
-	if (ret)
-		return ret;
-	const struct http_param *json = http_param_get(&req->form, "json");
-	if (json)
-		return body_parse_json(json->value, json->len, &req->body, resp);
-	/* No json field: the fields themselves (credentials aside) are the object, as strings. */
-	req->body = json_object_new_object();
-	req->body_is_form = true;
-	for (size_t i = 0; i < req->form.n; i++) {
-		const struct http_param *f = &req->form.items[i];
-		bool credential = false;
-		for (size_t c = 0; c < sizeof(credential_fields) / sizeof(*credential_fields); c++)
-			credential |= !strcmp(f->name, credential_fields[c]);
-		if (!credential)
-			json_object_object_add(req->body, f->name,
-					       json_object_new_string_len(f->value, (int)f->len));
-	}
-	return 0;
-}
-
-int http_read_body(struct http_request *req, struct http_response *resp, size_t max)
+int http_read_bytes(struct http_request *req, struct http_response *resp, size_t max,
+		    struct strbuf *body, bool *is_form)
 {
 	const char *cl = http_env(req, "CONTENT_LENGTH");
 	const char *ct = http_env(req, "CONTENT_TYPE");
-	struct strbuf type = STRBUF_INIT, body = STRBUF_INIT;
+	struct strbuf type = STRBUF_INIT;
 	unsigned long long length = 0;
 	bool charset_ok;
 	int ret = 0;
@@ -421,149 +357,27 @@ int http_read_body(struct http_request *req, struct http_response *resp, size_t 
 	}
 	media_type(ct ? ct : "", &type, &charset_ok);
 	bool is_json = !strcmp(type.buf, "application/json");
-	bool is_form = !strcmp(type.buf, "application/x-www-form-urlencoded");
-	if ((!is_json && !is_form) || !charset_ok) {
+	*is_form = !strcmp(type.buf, "application/x-www-form-urlencoded");
+	if ((!is_json && !*is_form) || !charset_ok) {
 		ret = resp_error(resp, ERR_UNSUPPORTED_MEDIA_TYPE,
 				 "Content-Type '%.80s' is not accepted", ct ? ct : "(none)");
 		goto out;
 	}
-	strbuf_grow(&body, (size_t)length);
-	while (body.len < length) {
-		ssize_t n = read_some(req, body.buf + body.len, (size_t)length - body.len);
+	strbuf_grow(body, (size_t)length);
+	while (body->len < length) {
+		ssize_t n = read_some(req, body->buf + body->len, (size_t)length - body->len);
 		if (n <= 0)
 			break;
-		strbuf_setlen(&body, body.len + (size_t)n);
+		strbuf_setlen(body, body->len + (size_t)n);
 	}
-	if (body.len < length) {
-		ret = resp_error(resp, ERR_INCOMPLETE_BODY, "got %zu of %llu bytes", body.len,
+	if (body->len < length) {
+		ret = resp_error(resp, ERR_INCOMPLETE_BODY, "got %zu of %llu bytes", body->len,
 				 length);
 		goto out;
 	}
-	if (is_json)
-		ret = body_parse_json(body.buf, body.len, &req->body, resp);
-	else
-		ret = parse_form_body(req, resp, body.buf, body.len);
 out:
 	strbuf_release(&type);
-	strbuf_release(&body);
 	return ret;
-}
-
-struct json_object *resp_data(struct http_response *resp)
-{
-	if (!resp->data)
-		resp->data = json_object_new_object();
-	return resp->data;
-}
-
-void resp_header(struct http_response *resp, const char *name, const char *fmt, ...)
-{
-	size_t start = resp->headers.len;
-	va_list ap;
-	strbuf_addstr(&resp->headers, name);
-	strbuf_addstr(&resp->headers, ": ");
-	va_start(ap, fmt);
-	strbuf_vaddf(&resp->headers, fmt, ap);
-	va_end(ap);
-	if (memchr(resp->headers.buf + start, '\r', resp->headers.len - start) ||
-	    memchr(resp->headers.buf + start, '\n', resp->headers.len - start)) {
-		strbuf_setlen(&resp->headers, start);
-		return;
-	}
-	strbuf_addstr(&resp->headers, "\r\n");
-}
-
-static int verror(struct http_response *resp, enum err_code e, const char *user_message,
-		  const char *system_fmt, va_list ap)
-{
-	const struct err_info *info = err_info(e);
-	resp->is_error = true;
-	resp->err = e;
-	resp->status = info->status;
-	strbuf_reset(&resp->user_message);
-	strbuf_addstr(&resp->user_message, user_message ? user_message : info->user_message);
-	strbuf_reset(&resp->system_message);
-	if (system_fmt)
-		strbuf_vaddf(&resp->system_message, system_fmt, ap);
-	else
-		strbuf_addstr(&resp->system_message, info->code);
-	/* It may quote what was sent, cut at a byte count ("%.40s"): the answer must be UTF-8. */
-	utf8_scrub(resp->system_message.buf, resp->system_message.len);
-	return info->status;
-}
-
-int resp_error(struct http_response *resp, enum err_code e, const char *system_fmt, ...)
-{
-	va_list ap;
-	va_start(ap, system_fmt);
-	int st = verror(resp, e, NULL, system_fmt, ap);
-	va_end(ap);
-	return st;
-}
-
-int resp_error_user(struct http_response *resp, enum err_code e, const char *user_message,
-		    const char *system_fmt, ...)
-{
-	va_list ap;
-	va_start(ap, system_fmt);
-	int st = verror(resp, e, user_message, system_fmt, ap);
-	va_end(ap);
-	return st;
-}
-
-void resp_invalid_param(struct http_response *resp, const char *name, const char *reason,
-			const char *fmt, ...)
-{
-	struct strbuf msg = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vaddf(&msg, fmt, ap);
-	va_end(ap);
-	utf8_scrub(msg.buf, msg.len);
-	if (!resp->invalid_params)
-		resp->invalid_params = json_object_new_array();
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "reason", json_object_new_string(reason));
-	json_object_object_add(o, "message", json_object_new_string_len(msg.buf, (int)msg.len));
-	json_object_array_add(resp->invalid_params, o);
-	strbuf_release(&msg);
-}
-
-int resp_rate_limited(struct http_response *resp)
-{
-	resp_header(resp, "Retry-After", "%lld", resp->rl.retry_after);
-	return resp_error(resp, ERR_RATE_LIMITED, "over the limit; retry in %lld s",
-			  resp->rl.retry_after);
-}
-
-int resp_db_error(struct http_response *resp, int db_rc)
-{
-	if (db_rc == DB_UNAVAILABLE)
-		return resp_error(resp, ERR_DATABASE_UNAVAILABLE, NULL);
-	if (db_rc == DB_CONFLICT)
-		return resp_error(resp, ERR_SERVICE_UNAVAILABLE,
-				  "a concurrent change got in the way; retry");
-	return resp_error(resp, ERR_INTERNAL, NULL);
-}
-
-int resp_validation_result(struct http_response *resp)
-{
-	if (!resp->invalid_params)
-		return 0;
-	struct strbuf sys = STRBUF_INIT;
-	size_t n = json_object_array_length(resp->invalid_params);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *p = json_object_array_get_idx(resp->invalid_params, i);
-		struct json_object *name, *msg;
-		json_object_object_get_ex(p, "name", &name);
-		json_object_object_get_ex(p, "message", &msg);
-		strbuf_addf(&sys, "%s%s: %s", i ? "; " : "", json_object_get_string(name),
-			    json_object_get_string(msg));
-	}
-	int st = resp_error(resp, ERR_VALIDATION, "%s", sys.buf);
-	strbuf_release(&sys);
-	return st;
 }
 
 static void write_out(struct http_request *req, const char *buf, size_t len)
@@ -572,15 +386,8 @@ static void write_out(struct http_request *req, const char *buf, size_t len)
 		FCGX_PutStr(buf, (int)len, req->io->fcgx->out);
 		return;
 	}
-	while (len) {
-		ssize_t n = write(1, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
+	/* A client that went away is nobody to tell. */
+	(void)write_in_full(1, buf, len);
 }
 
 /*
@@ -609,144 +416,6 @@ static void add_cors(const struct http_request *req, const struct http_response 
 				   "X-Kinglet-API-Version\r\n");
 }
 
-/*
- * Version 0's user_message (API.md §10): the original's words for what went wrong, instead of the
- * generic "Invalid input.". A row applies to a route ("METHOD /pattern"; NULL: any), an error
- * code and, for validation errors, the first invalid param's name (NULL: any; "@": a mentioned
- * user, whose name "{name}" stands for) and reason (NULL: any). The first matching row wins.
- */
-struct v0_words {
-	const char *route;
-	enum err_code err;
-	const char *param, *reason;
-	const char *words;
-};
-
-#define V0_NOT_ASKED "You cannot message '{name}' because "
-static const struct v0_words v0_words[] = {
-	{ NULL, ERR_NOT_AUTHENTICATED, NULL, NULL, "Invalid access." },
-	{ NULL, ERR_INVALID_SESSION, NULL, NULL, "Invalid access." },
-	{ NULL, ERR_FORBIDDEN, NULL, NULL, "Invalid access." },
-	{ NULL, ERR_INVALID_CREDENTIALS, NULL, NULL, "Invalid login." },
-	{ NULL, ERR_WRONG_PASSWORD, NULL, NULL, "Old password is incorrect." },
-	{ "POST /users", ERR_USER_NAME_TAKEN, NULL, NULL, "CreateUser - Error creating account." },
-	{ "POST /users", ERR_EMAIL_TAKEN, NULL, NULL, "CreateUser - Error creating account." },
-	{ NULL, ERR_EMAIL_TAKEN, NULL, NULL, "Duplicate entry" },
-	{ "GET /messages/{id}", ERR_NOT_FOUND, NULL, NULL, "Message unavailable." },
-	{ "GET /messages/{id}", ERR_INVALID_PATH_PARAMETER, NULL, NULL, "Invalid message ID." },
-	{ "GET /users/{name}", ERR_NOT_FOUND, NULL, NULL, "Could not retrieve user information." },
-	{ "GET /lists/request/{name}", ERR_NOT_FOUND, NULL, NULL, "Invalid recipient username." },
-	{ "POST /lists/request/{name}", ERR_NOT_FOUND, NULL, NULL, "Invalid recipient username." },
-	{ NULL, ERR_REQUEST_EXISTS, NULL, NULL, "Request made earlier." },
-	{ NULL, ERR_VALIDATION, "user_name", "self", "Invalid request." },
-	{ "GET /lists/approve/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
-	{ "POST /lists/approve/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
-	{ "GET /lists/reject/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
-	{ "POST /lists/reject/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
-	{ NULL, ERR_VALIDATION, "message_text", "missing", "You must enter text." },
-	{ NULL, ERR_VALIDATION, "message_text", "no_mention",
-	  "You have to include at least one recipient name in your new message." },
-	{ NULL, ERR_VALIDATION, "@", "unknown_user", "User '{name}' does not exist." },
-	{ NULL, ERR_VALIDATION, "@", "not_asked",
-	  V0_NOT_ASKED "you have not requested to be added to the user's approved list." },
-	{ NULL, ERR_VALIDATION, "@", "pending",
-	  V0_NOT_ASKED "your request to be added to the user's approved list is still pending a "
-		       "decision by the user." },
-	{ NULL, ERR_VALIDATION, "@", "rejected",
-	  V0_NOT_ASKED "your request to be added to the user's approved list was rejected." },
-	{ NULL, ERR_VALIDATION, "reply_to_id", "mismatch", "Invalid reply to id given." },
-	{ NULL, ERR_VALIDATION, "reply_to_id", NULL,
-	  "The message id being replied to is missing or not numeric." },
-	{ NULL, ERR_VALIDATION, "reply_to_content_digest", "mismatch",
-	  "Invalid reply to content digest given." },
-	{ NULL, ERR_VALIDATION, "reply_to_content_digest", NULL, "Missing content digest." },
-	{ NULL, ERR_VALIDATION, "user_name", "missing", "Missing username." },
-	{ NULL, ERR_VALIDATION, "user_name", NULL,
-	  "Username must contain fewer than 31 characters, and only letters, numbers, and "
-	  "underscores are allowed." },
-	{ NULL, ERR_VALIDATION, "email", "missing", "Missing e-mail." },
-	{ NULL, ERR_VALIDATION, "email", NULL, "E-mail has incorrect syntax." },
-	{ NULL, ERR_VALIDATION, "verify_password", "mismatch",
-	  "New password and verify password do not match." },
-	{ NULL, ERR_VALIDATION, "old_password", "missing",
-	  "Missing old, new, or verify password." },
-	{ NULL, ERR_VALIDATION, "new_password", "missing",
-	  "Missing old, new, or verify password." },
-	{ NULL, ERR_VALIDATION, "verify_password", "missing",
-	  "Missing old, new, or verify password." },
-	{ NULL, ERR_VALIDATION, "new_password", NULL,
-	  "Password shorter than eight characters or longer than 30 characters or contains "
-	  "invalid characters." },
-};
-#undef V0_NOT_ASKED
-
-static bool v0_route_is(const struct http_request *req, const char *route)
-{
-	if (!route)
-		return true;
-	if (!req->route)
-		return false;
-	size_t mlen = strlen(req->route->method);
-	return !strncmp(route, req->route->method, mlen) && route[mlen] == ' ' &&
-	       !strcmp(route + mlen + 1, req->route->pattern);
-}
-
-/* The string field key of the first invalid param, or "". */
-static const char *first_invalid(const struct http_response *resp, const char *key)
-{
-	struct json_object *p, *v;
-	if (!resp->invalid_params || !json_object_array_length(resp->invalid_params))
-		return "";
-	p = json_object_array_get_idx(resp->invalid_params, 0);
-	return json_object_object_get_ex(p, key, &v) ? json_object_get_string(v) : "";
-}
-
-/* out = words with "{name}" replaced by name. */
-static void v0_fill(struct strbuf *out, const char *words, const char *name)
-{
-	const char *hole = strstr(words, "{name}");
-	if (!hole) {
-		strbuf_addstr(out, words);
-		return;
-	}
-	strbuf_add(out, words, (size_t)(hole - words));
-	strbuf_addstr(out, name);
-	strbuf_addstr(out, hole + 6);
-}
-
-void http_v0_user_message(const struct http_request *req, const struct http_response *resp,
-			  struct strbuf *out)
-{
-	const char *param = first_invalid(resp, "name");
-	const char *reason = first_invalid(resp, "reason");
-	bool mention = param[0] == '@';
-
-	/* A handler's own words (resp_error_user) are already the right ones. */
-	if (strcmp(resp->user_message.buf, err_info(resp->err)->user_message)) {
-		strbuf_add(out, resp->user_message.buf, resp->user_message.len);
-		return;
-	}
-	if (resp->err == ERR_NOT_FOUND && !req->route) {
-		strbuf_addf(out, "Invalid function: %.64s.", req->nsegs ? req->segs[0] : "");
-		return;
-	}
-	for (size_t i = 0; i < sizeof(v0_words) / sizeof(*v0_words); i++) {
-		const struct v0_words *w = &v0_words[i];
-		if (w->err != resp->err || !v0_route_is(req, w->route))
-			continue;
-		if (w->param && strcmp(w->param, mention ? "@" : param))
-			continue;
-		if (w->reason && strcmp(w->reason, reason))
-			continue;
-		v0_fill(out, w->words, mention ? param + 1 : param);
-		return;
-	}
-	if (resp->err == ERR_VALIDATION && *first_invalid(resp, "message"))
-		strbuf_addstr(out, first_invalid(resp, "message"));
-	else
-		strbuf_add(out, resp->user_message.buf, resp->user_message.len);
-}
-
 void http_send(struct http_request *req, struct http_response *resp)
 {
 	struct json_object *env = json_object_new_object();
@@ -773,7 +442,9 @@ void http_send(struct http_request *req, struct http_response *resp)
 	}
 	if (resp->is_error && v0) {
 		/* The original's four fields (and the route's own, as request_status) only. */
-		http_v0_user_message(req, resp, &words);
+		wire_v0_user_message(req->route ? req->route->method : NULL,
+				     req->route ? req->route->pattern : NULL,
+				     req->nsegs ? req->segs[0] : "", resp, &words);
 		json_object_object_add(env, "user_message",
 				       json_object_new_string_len(words.buf, (int)words.len));
 		json_object_object_add(env, "system_message",

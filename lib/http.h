@@ -1,4 +1,7 @@
-/* http.h: the request and response of one API call: decoding, body limits, JSON envelope. */
+/*
+ * http.h: the request of one API call (decoding, body limits), the route table's types, and
+ * sending the response (resp.h) as the JSON envelope.
+ */
 #ifndef KINGLET_HTTP_H
 #define KINGLET_HTTP_H
 
@@ -11,6 +14,7 @@
 
 #include "err.h"
 #include "ratelimit.h"
+#include "resp.h"
 #include "strbuf.h"
 
 #define HTTP_MAX_PARAMS 256 /* query or form fields; more is 400 */
@@ -33,7 +37,7 @@ struct http_params {
 	size_t n, alloc;
 };
 
-struct route; /* router.h */
+struct route;
 
 /* A path parameter captured by the router: the decoded segment, and its number when numeric. */
 struct route_param {
@@ -71,39 +75,25 @@ struct http_request {
 	size_t nparams;
 };
 
-struct http_response {
-	int status;
-	struct strbuf headers; /* extra header lines, each "Name: value\r\n" */
-	struct json_object *data; /* the route's own fields, NULL until resp_data() */
-	bool is_error;
-	enum err_code err;
-	struct strbuf user_message, system_message;
-	struct json_object *invalid_params; /* array, NULL when none */
-	bool no_body; /* 304: headers only */
-	/*
-	 * A success without "description": the original's PUT /users/password answer, which its
-	 * version 0 keeps (API.md §10). Errors always have one.
-	 */
-	bool omit_description;
-	bool cacheable; /* omit Cache-Control: no-store */
-	struct rl_result rl; /* the rate limit, for X-RateLimit-* (when rl.checked) */
-	bool preflight; /* an OPTIONS answer: CORS preflight headers for allowed origins */
-	size_t body_bytes; /* what http_send wrote as the body (for the log) */
-	/*
-	 * A JSON body sent as it is instead of the envelope (the OpenAPI document), unless the
-	 * response is an error. Borrowed: it must stay valid until http_send(). NULL: the envelope.
-	 */
-	const char *raw;
-	size_t raw_len;
-	struct strbuf out; /* serialised response, reused across requests */
+/* A handler fills resp (resp_data(), resp_header()) and returns the HTTP status. */
+typedef int (*route_handler)(struct http_request *req, struct http_response *resp);
+
+/*
+ * pattern is relative to the base path: "/", "/time", "/messages/{id}/replies". A {name} segment
+ * captures one path segment into req->params in order. {id} and {page} must be decimal integers
+ * from 1, {epoch} from 0, all at most 2^63-1; other names take any segment. Where two patterns
+ * match a path, the one with more literal segments wins (so "/messages/threads" beats
+ * "/messages/{id}").
+ */
+struct route {
+	const char *method;
+	const char *pattern;
+	route_handler handler;
+	enum rl_class limit; /* its rate-limit class; RL_DEFAULT when left out */
 };
 
 void http_request_init(struct http_request *req, struct http_io *io);
 void http_request_release(struct http_request *req);
-void http_response_init(struct http_response *resp);
-/* Forget the response's content, keeping buffers for the next request. */
-void http_response_reset(struct http_response *resp);
-void http_response_release(struct http_response *resp);
 
 /* A CGI variable of the current request (HTTP_* for headers), or NULL. Valid until finish. */
 const char *http_env(const struct http_request *req, const char *name);
@@ -114,8 +104,16 @@ const char *http_env(const struct http_request *req, const char *name);
  */
 int http_parse_head(struct http_request *req, struct http_response *resp, const char *base);
 /*
- * Check CONTENT_LENGTH against max (413 before reading), the content type (415), read exactly
- * that many bytes and parse the JSON object or the form (400). Returns 0 or an error status.
+ * Check CONTENT_LENGTH against max (413 before reading) and the content type (415: JSON or a
+ * form, UTF-8), and read exactly that many bytes into body (appended; nothing without a body).
+ * *is_form tells a form from JSON. Returns 0 or an error status written into resp.
+ */
+int http_read_bytes(struct http_request *req, struct http_response *resp, size_t max,
+		    struct strbuf *body, bool *is_form);
+/*
+ * http_read_bytes, then parse the JSON object or the form into req->body (400). Returns 0 or an
+ * error status. It lives in body.c, which owns turning the bytes into req->body; it is declared
+ * here because reading the body is a step of every request, like http_parse_head.
  */
 int http_read_body(struct http_request *req, struct http_response *resp, size_t max);
 
@@ -130,39 +128,6 @@ int http_parse_params(struct http_params *params, const char *s, size_t len, con
 /* The value of name in params, or NULL. */
 const struct http_param *http_param_get(const struct http_params *params, const char *name);
 void http_params_release(struct http_params *params);
-
-/* The route's own fields (created on first use; borrowed reference). */
-struct json_object *resp_data(struct http_response *resp);
-/* Add a header line; name and value must not contain CR or LF (dropped if they do). */
-void resp_header(struct http_response *resp, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/*
- * Make resp the error e. system_fmt (may be NULL) explains it for developers: never put secrets,
- * SQL or library errors in it. Returns the HTTP status, so handlers write
- * `return resp_error(resp, ERR_NOT_FOUND, "no message %lld", id);`.
- */
-int resp_error(struct http_response *resp, enum err_code e, const char *system_fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* As resp_error with a user message other than the table's. */
-int resp_error_user(struct http_response *resp, enum err_code e, const char *user_message,
-		    const char *system_fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Record an invalid field for a later ERR_VALIDATION (reason: a snake_case word). */
-void resp_invalid_param(struct http_response *resp, const char *name, const char *reason,
-			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* 429 rate_limited with Retry-After from resp->rl. */
-int resp_rate_limited(struct http_response *resp);
-/* Answer a failed database operation (enum db_rc): 503 database_unavailable, else 500. */
-int resp_db_error(struct http_response *resp, int db_rc);
-/* 422 validation_failed listing the recorded fields, if any were recorded; else 0. */
-int resp_validation_result(struct http_response *resp);
-
-/*
- * Version 0's user_message for the error in resp (API.md §10): the original's words for the
- * route, code and first invalid param, else the first invalid param's message, else resp's own.
- * Appends to out.
- */
-void http_v0_user_message(const struct http_request *req, const struct http_response *resp,
-			  struct strbuf *out);
 
 /*
  * Serialise resp (envelope, security headers, X-Request-ID) into resp->out and write it.

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
+
 #include "banned.h"
 
 static int log_fd_ = 2;
@@ -52,17 +54,8 @@ static void add_prefix(struct strbuf *sb, const char *level)
 static void write_line(struct strbuf *sb)
 {
 	strbuf_addch(sb, '\n');
-	const char *p = sb->buf;
-	size_t left = sb->len;
-	while (left) {
-		ssize_t n = write(log_fd_, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		p += n;
-		left -= (size_t)n;
-	}
+	/* Nowhere to report a failed log write. */
+	(void)write_in_full(log_fd_, sb->buf, sb->len);
 }
 
 void log_add_value(struct strbuf *sb, const char *value, size_t len)

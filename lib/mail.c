@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "io.h"
 #include "log.h"
 #include "random.h"
 
@@ -85,20 +86,6 @@ void mail_format(struct strbuf *out, const char *to, const char *subject, const 
 		strbuf_addstr(out, "\r\n");
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int spool(const struct strbuf *msg)
 {
 	struct strbuf tmp = STRBUF_INIT, final = STRBUF_INIT;
@@ -114,7 +101,7 @@ static int spool(const struct strbuf *msg)
 		    now.tv_nsec, id);
 	strbuf_addf(&tmp, "%s/.tmp-%s", conf.mail_spool_dir, id);
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	if (fd < 0 || write_all(fd, msg->buf, msg->len) < 0 || fsync(fd) < 0) {
+	if (fd < 0 || write_in_full(fd, msg->buf, msg->len) < 0 || fsync(fd) < 0) {
 		log_error("mail spool %s: %s", conf.mail_spool_dir, strerror(errno));
 		goto out;
 	}
@@ -158,7 +145,7 @@ static int pipe_to_sendmail(const struct strbuf *msg)
 		log_error("mail: cannot start %s: %s", argv[0], strerror(err));
 		goto out;
 	}
-	int wr = write_all(pipefd[1], msg->buf, msg->len);
+	int wr = write_in_full(pipefd[1], msg->buf, msg->len);
 	close(pipefd[1]);
 	pipefd[1] = -1;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resp.h"
+
 #include "banned.h"
 
 /* The n-th segment of pattern ("/a/{b}" → "a", "{b}") as pointer and length. */
@@ -147,8 +149,8 @@ int router_match(const struct route *routes, size_t n, struct http_request *req,
 			strbuf_addstr(&allow, ", HEAD");
 	}
 	resp_header(resp, "Allow", "%s", allow.buf);
-	int st = resp_error(resp, ERR_METHOD_NOT_ALLOWED, "%.16s is not allowed here; use %s",
-			    req->method, allow.buf);
+	int status = resp_error(resp, ERR_METHOD_NOT_ALLOWED, "%.16s is not allowed here; use %s",
+				req->method, allow.buf);
 	strbuf_release(&allow);
-	return st;
+	return status;
 }

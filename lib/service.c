@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "db.h"
 #include "log.h"
+#include "resp.h"
 #include "timefmt.h"
 #include "wire.h"
 

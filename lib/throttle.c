@@ -6,6 +6,7 @@
 
 #include <time.h>
 
+#include "conf.h"
 #include "db.h"
 
 #include "banned.h"
@@ -32,7 +33,7 @@ static int window_start(const struct throttle *t, long long *start)
 static int prune(long long now)
 {
 	static const char sql[] = "DELETE FROM throttle WHERE window_start < ? LIMIT 100";
-	return db_exec(sql, DB_ARGS(DB_INT(now - THROTTLE_MAX_WINDOW)));
+	return db_exec(sql, DB_ARGS(DB_INT(now - CONF_MAX_WINDOW_SECONDS)));
 }
 
 int throttle_hit(const struct throttle *t, bool *over, long long *retry_after)

@@ -6,10 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* No window is longer than a day (the bound of auth.login_window_seconds in conf.h). */
-#define THROTTLE_MAX_WINDOW 86400
-
-/* A counter's name ("login:ip:127.0.0.1"), its window length and its limit. */
+/*
+ * A counter's name ("login:ip:127.0.0.1"), its window length (at most CONF_MAX_WINDOW_SECONDS, the
+ * bound conf.h gives every window key) and its limit.
+ */
 struct throttle {
 	const char *bucket;
 	size_t len;

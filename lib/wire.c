@@ -1,4 +1,5 @@
-/* wire.c: version 0's renderings of single values (API.md §10), shared by every family. */
+/* wire.c: version 0's renderings of single values and of error messages (API.md §10), shared by
+ * every family. */
 #include "wire.h"
 
 #include <stdbool.h>
@@ -7,6 +8,7 @@
 
 #include "conf.h"
 #include "render.h"
+#include "resp.h"
 #include "timefmt.h"
 
 #include "banned.h"
@@ -94,4 +96,143 @@ void wire_time(struct json_object *o, int version, const char *iso_key, const ch
 		time_v0_at(&sb, t);
 	json_object_object_add(o, human_key, json_object_new_string_len(sb.buf, (int)sb.len));
 	strbuf_release(&sb);
+}
+
+/*
+ * Version 0's user_message (API.md §10): the original's words for what went wrong, instead of the
+ * generic "Invalid input.". A row applies to a route ("METHOD /pattern"; NULL: any), an error
+ * code and, for validation errors, the first invalid param's name (NULL: any; "@": a mentioned
+ * user, whose name "{name}" stands for) and reason (NULL: any). The first matching row wins.
+ */
+struct v0_words {
+	const char *route;
+	enum err_code err;
+	const char *param, *reason;
+	const char *words;
+};
+
+#define V0_NOT_ASKED "You cannot message '{name}' because "
+static const struct v0_words v0_words[] = {
+	{ NULL, ERR_NOT_AUTHENTICATED, NULL, NULL, "Invalid access." },
+	{ NULL, ERR_INVALID_SESSION, NULL, NULL, "Invalid access." },
+	{ NULL, ERR_FORBIDDEN, NULL, NULL, "Invalid access." },
+	{ NULL, ERR_INVALID_CREDENTIALS, NULL, NULL, "Invalid login." },
+	{ NULL, ERR_WRONG_PASSWORD, NULL, NULL, "Old password is incorrect." },
+	{ "POST /users", ERR_USER_NAME_TAKEN, NULL, NULL, "CreateUser - Error creating account." },
+	{ "POST /users", ERR_EMAIL_TAKEN, NULL, NULL, "CreateUser - Error creating account." },
+	{ NULL, ERR_EMAIL_TAKEN, NULL, NULL, "Duplicate entry" },
+	{ "GET /messages/{id}", ERR_NOT_FOUND, NULL, NULL, "Message unavailable." },
+	{ "GET /messages/{id}", ERR_INVALID_PATH_PARAMETER, NULL, NULL, "Invalid message ID." },
+	{ "GET /users/{name}", ERR_NOT_FOUND, NULL, NULL, "Could not retrieve user information." },
+	{ "GET /lists/request/{name}", ERR_NOT_FOUND, NULL, NULL, "Invalid recipient username." },
+	{ "POST /lists/request/{name}", ERR_NOT_FOUND, NULL, NULL, "Invalid recipient username." },
+	{ NULL, ERR_REQUEST_EXISTS, NULL, NULL, "Request made earlier." },
+	{ NULL, ERR_VALIDATION, "user_name", "self", "Invalid request." },
+	{ "GET /lists/approve/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
+	{ "POST /lists/approve/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
+	{ "GET /lists/reject/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
+	{ "POST /lists/reject/{name}", ERR_NOT_FOUND, NULL, NULL, "No request." },
+	{ NULL, ERR_VALIDATION, "message_text", "missing", "You must enter text." },
+	{ NULL, ERR_VALIDATION, "message_text", "no_mention",
+	  "You have to include at least one recipient name in your new message." },
+	{ NULL, ERR_VALIDATION, "@", "unknown_user", "User '{name}' does not exist." },
+	{ NULL, ERR_VALIDATION, "@", "not_asked",
+	  V0_NOT_ASKED "you have not requested to be added to the user's approved list." },
+	{ NULL, ERR_VALIDATION, "@", "pending",
+	  V0_NOT_ASKED "your request to be added to the user's approved list is still pending a "
+		       "decision by the user." },
+	{ NULL, ERR_VALIDATION, "@", "rejected",
+	  V0_NOT_ASKED "your request to be added to the user's approved list was rejected." },
+	{ NULL, ERR_VALIDATION, "reply_to_id", "mismatch", "Invalid reply to id given." },
+	{ NULL, ERR_VALIDATION, "reply_to_id", NULL,
+	  "The message id being replied to is missing or not numeric." },
+	{ NULL, ERR_VALIDATION, "reply_to_content_digest", "mismatch",
+	  "Invalid reply to content digest given." },
+	{ NULL, ERR_VALIDATION, "reply_to_content_digest", NULL, "Missing content digest." },
+	{ NULL, ERR_VALIDATION, "user_name", "missing", "Missing username." },
+	{ NULL, ERR_VALIDATION, "user_name", NULL,
+	  "Username must contain fewer than 31 characters, and only letters, numbers, and "
+	  "underscores are allowed." },
+	{ NULL, ERR_VALIDATION, "email", "missing", "Missing e-mail." },
+	{ NULL, ERR_VALIDATION, "email", NULL, "E-mail has incorrect syntax." },
+	{ NULL, ERR_VALIDATION, "verify_password", "mismatch",
+	  "New password and verify password do not match." },
+	{ NULL, ERR_VALIDATION, "old_password", "missing",
+	  "Missing old, new, or verify password." },
+	{ NULL, ERR_VALIDATION, "new_password", "missing",
+	  "Missing old, new, or verify password." },
+	{ NULL, ERR_VALIDATION, "verify_password", "missing",
+	  "Missing old, new, or verify password." },
+	{ NULL, ERR_VALIDATION, "new_password", NULL,
+	  "Password shorter than eight characters or longer than 30 characters or contains "
+	  "invalid characters." },
+};
+#undef V0_NOT_ASKED
+
+/* Whether the row's route ("METHOD /pattern", NULL: any) is the request's (method NULL: none). */
+static bool v0_route_is(const char *method, const char *pattern, const char *route)
+{
+	if (!route)
+		return true;
+	if (!method)
+		return false;
+	size_t mlen = strlen(method);
+	return !strncmp(route, method, mlen) && route[mlen] == ' ' &&
+	       !strcmp(route + mlen + 1, pattern);
+}
+
+/* The string field key of the first invalid param, or "". */
+static const char *first_invalid(const struct http_response *resp, const char *key)
+{
+	struct json_object *p, *v;
+	if (!resp->invalid_params || !json_object_array_length(resp->invalid_params))
+		return "";
+	p = json_object_array_get_idx(resp->invalid_params, 0);
+	return json_object_object_get_ex(p, key, &v) ? json_object_get_string(v) : "";
+}
+
+/* out = words with "{name}" replaced by name. */
+static void v0_fill(struct strbuf *out, const char *words, const char *name)
+{
+	const char *hole = strstr(words, "{name}");
+	if (!hole) {
+		strbuf_addstr(out, words);
+		return;
+	}
+	strbuf_add(out, words, (size_t)(hole - words));
+	strbuf_addstr(out, name);
+	strbuf_addstr(out, hole + 6);
+}
+
+void wire_v0_user_message(const char *method, const char *pattern, const char *first_segment,
+			  const struct http_response *resp, struct strbuf *out)
+{
+	const char *param = first_invalid(resp, "name");
+	const char *reason = first_invalid(resp, "reason");
+	bool mention = param[0] == '@';
+
+	/* A handler's own words (resp_error_user) are already the right ones. */
+	if (strcmp(resp->user_message.buf, err_info(resp->err)->user_message)) {
+		strbuf_add(out, resp->user_message.buf, resp->user_message.len);
+		return;
+	}
+	if (resp->err == ERR_NOT_FOUND && !method) {
+		strbuf_addf(out, "Invalid function: %.64s.", first_segment);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(v0_words) / sizeof(*v0_words); i++) {
+		const struct v0_words *w = &v0_words[i];
+		if (w->err != resp->err || !v0_route_is(method, pattern, w->route))
+			continue;
+		if (w->param && strcmp(w->param, mention ? "@" : param))
+			continue;
+		if (w->reason && strcmp(w->reason, reason))
+			continue;
+		v0_fill(out, w->words, mention ? param + 1 : param);
+		return;
+	}
+	if (resp->err == ERR_VALIDATION && *first_invalid(resp, "message"))
+		strbuf_addstr(out, first_invalid(resp, "message"));
+	else
+		strbuf_add(out, resp->user_message.buf, resp->user_message.len);
 }

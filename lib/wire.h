@@ -9,6 +9,8 @@
 
 #include "strbuf.h"
 
+struct http_response; /* resp.h */
+
 /* The version that renders the original Kinglet's shapes; 1 is the contract. */
 #define WIRE_V0 0
 
@@ -51,5 +53,14 @@ enum wire_date {
  */
 void wire_time(struct json_object *o, int version, const char *iso_key, const char *human_key,
 	       time_t t, enum wire_date form);
+
+/*
+ * Version 0's user_message for the error in resp: the original's words for the route (method and
+ * pattern of the matched route, both NULL when none matched; first_segment names an unknown
+ * one), code and first invalid param, else the first invalid param's message, else resp's own.
+ * Appends to out.
+ */
+void wire_v0_user_message(const char *method, const char *pattern, const char *first_segment,
+			  const struct http_response *resp, struct strbuf *out);
 
 #endif

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Lint: no SQL built by string formatting outside lib/db.c, cppcheck and clang-tidy on the C sources, shellcheck on the shell scripts.
+# Lint: no include cycle in lib/ and no file there over 600 lines, no SQL built by string formatting outside lib/db.c, cppcheck and clang-tidy on the C sources, shellcheck on the shell scripts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 failed=0
+
+scripts/check-includes.sh || failed=1
 
 # SQL goes through prepared statements in lib/db.c. Flag any other C statement that formats or
 # appends text shaped like SQL (a statement spread over several lines counts as one).
