@@ -263,15 +263,21 @@ out:
 	return ret;
 }
 
+/* mkdir path unless it is there. 0 or -1 (said on standard error). */
+static int make_dir(const char *path)
+{
+	if (!mkdir(path, 0755) || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "%s: %s\n", path, strerror(errno));
+	return -1;
+}
+
 /* --error-pages DIR: DIR/STATUS.html and DIR/v0/STATUS.html for every server status. 0 or 1. */
 static int write_error_pages(const char *dir)
 {
 	struct strbuf v0 = STRBUF_INIT;
 	strbuf_addf(&v0, "%s/v0", dir);
-	int failed =
-		(mkdir(dir, 0755) && errno != EEXIST) || (mkdir(v0.buf, 0755) && errno != EEXIST);
-	if (failed)
-		fprintf(stderr, "%s: %s\n", v0.buf, strerror(errno));
+	int failed = make_dir(dir) || make_dir(v0.buf);
 	strbuf_release(&v0);
 	for (size_t i = 0; !failed && i < sizeof(server_statuses) / sizeof(*server_statuses); i++) {
 		const struct err_info *info = err_page(server_statuses[i]);

@@ -1,5 +1,5 @@
-/* sessions.c: login, logout, personal access tokens (API.md §4.3, §4.4, §4.8), and the brute-force
- * limits on passwords (§9). */
+/* sessions.c: login, logout, personal access tokens (API.md §4.3, §4.4, §4.8), and the counters
+ * that hold back password guessing and mail flooding (§9). */
 #include "sessions.h"
 
 #include <arpa/inet.h>

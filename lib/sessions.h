@@ -1,4 +1,4 @@
-/* sessions.h: login, logout and personal access tokens, and the brute-force limits on passwords. */
+/* sessions.h: login, logout, personal access tokens, and the counters against guessing (§9). */
 #ifndef KINGLET_SESSIONS_H
 #define KINGLET_SESSIONS_H
 
