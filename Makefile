@@ -177,7 +177,7 @@ status:
 
 # The server configurations name $(PREFIX) where they say /usr/local; lighttpd's is made from
 # conf/lighttpd.conf.in. The static JSON error pages (Apache's answer to requests it cannot read)
-# come from the table in scripts/stack-lib.sh.
+# are written by a program, from the error table in lib/err.h.
 install: all
 	install -d $(DESTDIR)$(KINGLET_LIB)/cgi-bin $(DESTDIR)$(KINGLET_SHARE)/sql \
 	  $(DESTDIR)$(KINGLET_SHARE)/conf $(DESTDIR)/etc/kinglet
@@ -190,7 +190,7 @@ install: all
 	  chmod 644 $(DESTDIR)$(KINGLET_SHARE)/conf/$${f##*/} || exit 1; \
 	done
 	scripts/lighttpd-kinglet.sh $(PREFIX) >$(DESTDIR)$(KINGLET_SHARE)/conf/lighttpd-kinglet.conf
-	bash -c '. scripts/stack-lib.sh && web_write_error_pages "$$1"' - $(DESTDIR)$(KINGLET_SHARE)/errors
+	$(BUILD)/cgi-bin/service --error-pages $(DESTDIR)$(KINGLET_SHARE)/errors
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(KINGLET_LIB)/cgi-bin/%) $(DESTDIR)/etc/kinglet/kinglet.conf.example
 	rm -rf $(DESTDIR)$(KINGLET_SHARE)

@@ -1,5 +1,6 @@
 /* users: accounts, sessions and personal access tokens (API.md §4). */
 #include "app.h"
+#include "sessions.h"
 #include "users.h"
 
 static const struct route routes[] = {

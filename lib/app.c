@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,6 +221,73 @@ send:
 	http_request_release(&req);
 }
 
+/*
+ * The statuses lighttpd, Apache and nginx answer themselves (conf/): each gets a static page, for
+ * when no program can render it. (No 401: version 0 would name it "Not Authorized".)
+ */
+static const int server_statuses[] = { 400, 403, 404, 405, 408, 411, 413, 414,
+				       417, 431, 500, 501, 502, 503, 504, 505 };
+
+/* One static page: version 1's fields and newline, or version 0's four fields (API.md §10). */
+static int write_error_page(const char *dir, const struct err_info *info, bool v0)
+{
+	struct json_object *o = json_object_new_object();
+	struct strbuf path = STRBUF_INIT;
+	int ret = -1;
+	json_object_object_add(o, "status", json_object_new_int(info->status));
+	json_object_object_add(o, "description", json_object_new_string(info->reason));
+	if (!v0)
+		json_object_object_add(o, "code", json_object_new_string(info->code));
+	json_object_object_add(o, "user_message", json_object_new_string(info->user_message));
+	json_object_object_add(
+		o, "system_message",
+		json_object_new_string(
+			"Answered by the web server: the application could not be reached."));
+	if (!v0)
+		json_object_object_add(o, "request_id", NULL);
+	strbuf_addf(&path, "%s/%s%d.html", dir, v0 ? "v0/" : "", info->status);
+	FILE *f = fopen(path.buf, "w");
+	if (!f)
+		goto out;
+	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE),
+	      f);
+	if (!v0)
+		fputc('\n', f);
+	bool bad = ferror(f);
+	ret = (fclose(f) || bad) ? -1 : 0;
+out:
+	if (ret < 0)
+		fprintf(stderr, "%s: %s\n", path.buf, strerror(errno));
+	strbuf_release(&path);
+	json_object_put(o);
+	return ret;
+}
+
+/* mkdir path unless it is there. 0 or -1 (said on standard error). */
+static int make_dir(const char *path)
+{
+	if (!mkdir(path, 0755) || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "%s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+/* --error-pages DIR: DIR/STATUS.html and DIR/v0/STATUS.html for every server status. 0 or 1. */
+static int write_error_pages(const char *dir)
+{
+	struct strbuf v0 = STRBUF_INIT;
+	strbuf_addf(&v0, "%s/v0", dir);
+	int failed = make_dir(dir) || make_dir(v0.buf);
+	strbuf_release(&v0);
+	for (size_t i = 0; !failed && i < sizeof(server_statuses) / sizeof(*server_statuses); i++) {
+		const struct err_info *info = err_page(server_statuses[i]);
+		failed = !info || write_error_page(dir, info, false) ||
+			 write_error_page(dir, info, true);
+	}
+	return failed;
+}
+
 int app_main(int argc, char **argv, const char *name, const struct route *routes, size_t nroutes)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -235,6 +303,8 @@ int app_main(int argc, char **argv, const char *name, const struct route *routes
 			       strcmp(routes[i].pattern, "/") ? routes[i].pattern : "/");
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "--error-pages"))
+		return write_error_pages(argv[2]);
 	if (conf_load(getenv("KINGLET_CONF"), &err) < 0) {
 		log_error("configuration: %s", err.buf);
 		strbuf_release(&err);

@@ -1,13 +1,21 @@
-/* err.c: lookups in the error-code table and the HTTP reason phrases. */
+/* err.c: lookups in the error-code table, the reason phrases of HTTP statuses included. */
 #include "err.h"
 
 #include <stddef.h>
 
 #include "banned.h"
 
-#define ERR_ROW(name, st, cd, msg) { .status = (st), .code = (cd), .user_message = (msg) },
-static const struct err_info table[ERR__COUNT] = { ERR_TABLE(ERR_ROW) };
+#define ERR_ROW(name, status_, code_, reason_, msg)                                                \
+	{ .status = (status_), .code = (code_), .reason = (reason_), .user_message = (msg) },
+/* Indexed by enum err_code: the server's rows start at ERR__COUNT. */
+static const struct err_info table[ERR__ALL] = { ERR_TABLE(ERR_ROW) ERR_SERVER_TABLE(ERR_ROW) };
 #undef ERR_ROW
+
+/* The statuses that are not errors: their reason phrases. */
+static const struct {
+	int status;
+	const char *reason;
+} success[] = { { 200, "OK" }, { 201, "Created" }, { 204, "No Content" }, { 304, "Not Modified" } };
 
 const struct err_info *err_info(enum err_code e)
 {
@@ -16,70 +24,38 @@ const struct err_info *err_info(enum err_code e)
 	return &table[e];
 }
 
+/* The first entry of status among the first n of the table (its generic one), or -1. */
+static int first_of(int status, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (table[i].status == status)
+			return (int)i;
+	return -1;
+}
+
 const struct err_info *err_for_status(int status, enum err_code *out)
 {
-	for (size_t i = 0; i < ERR__COUNT; i++) {
-		if (table[i].status == status) {
-			if (out)
-				*out = (enum err_code)i;
-			return &table[i];
-		}
-	}
-	return NULL;
+	int i = first_of(status, ERR__COUNT);
+	if (i < 0)
+		return NULL;
+	if (out)
+		*out = (enum err_code)i;
+	return &table[i];
+}
+
+const struct err_info *err_page(int status)
+{
+	int i = first_of(status, ERR__ALL);
+	return i < 0 ? NULL : &table[i];
 }
 
 const char *http_reason(int status)
 {
-	switch (status) {
-	case 200:
-		return "OK";
-	case 201:
-		return "Created";
-	case 204:
-		return "No Content";
-	case 304:
-		return "Not Modified";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 408:
-		return "Request Timeout";
-	case 409:
-		return "Conflict";
-	case 411:
-		return "Length Required";
-	case 413:
-		return "Payload Too Large";
-	case 414:
-		return "URI Too Long";
-	case 415:
-		return "Unsupported Media Type";
-	case 417:
-		return "Expectation Failed";
-	case 422:
-		return "Unprocessable Entity";
-	case 429:
-		return "Too Many Requests";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 500:
-		return "Internal Server Error";
-	case 501:
-		return "Not Implemented";
-	case 502:
-		return "Bad Gateway";
-	case 503:
-		return "Service Unavailable";
-	case 504:
-		return "Gateway Timeout";
-	default:
-		return "Unknown";
-	}
+	const struct err_info *info = err_page(status);
+	if (info)
+		return info->reason;
+	for (size_t i = 0; i < sizeof(success) / sizeof(*success); i++)
+		if (success[i].status == status)
+			return success[i].reason;
+	return "Unknown";
 }

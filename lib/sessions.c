@@ -1,4 +1,9 @@
-/* sessions.c: login, logout, and personal access tokens (API.md §4.3, §4.4, §4.8). */
+/* sessions.c: login, logout, personal access tokens (API.md §4.3, §4.4, §4.8), and the counters
+ * that hold back password guessing and mail flooding (§9). */
+#include "sessions.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -9,15 +14,239 @@
 #include "conf.h"
 #include "db.h"
 #include "password.h"
+#include "throttle.h"
 #include "timefmt.h"
 #include "token.h"
-#include "users.h"
+#include "users.h" /* USERS_SYSTEM_NAME */
 #include "wire.h"
 
 #include "banned.h"
 
 #define TOKEN_NAME_MAX 64
 #define TOKEN_DAYS_MAX 3650
+
+/* ---- brute-force and abuse limits (API.md §9) ---- */
+
+/* No bucket name is longer than the column (VARBINARY(300) in sql/001_users.sql). */
+#define BUCKET_MAX 300
+
+/* "prefix" + lower-cased key, the name of a throttle bucket. */
+static void bucket_name(struct strbuf *sb, const char *prefix, const char *key)
+{
+	strbuf_addstr(sb, prefix);
+	for (; *key && sb->len < 280; key++)
+		strbuf_addch(sb, tolower((unsigned char)*key));
+}
+
+/*
+ * The client's address as the counters know it: an IPv6 client stands for its /64 (a subscriber
+ * gets a whole /64 and may take any address in it), an IPv4-mapped one for its IPv4 address.
+ */
+static void add_client(struct strbuf *sb, const struct http_request *req)
+{
+	const char *addr = auth_client_addr(req);
+	struct in6_addr a6;
+	char text[INET6_ADDRSTRLEN];
+	if (!strchr(addr, ':') || inet_pton(AF_INET6, addr, &a6) != 1) {
+		bucket_name(sb, "", addr);
+		return;
+	}
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		inet_ntop(AF_INET, a6.s6_addr + 12, text, sizeof(text));
+		strbuf_addstr(sb, text);
+		return;
+	}
+	memset(a6.s6_addr + 8, 0, 8);
+	inet_ntop(AF_INET6, &a6, text, sizeof(text));
+	strbuf_addf(sb, "%s/64", text);
+}
+
+/*
+ * The account as the counters know it: "user:ID" once it is found, else "acct:" and the
+ * identifier as the database compares it (trimmed, case-folded), so that no spelling of one name
+ * is a fresh counter (API.md §2).
+ */
+static void add_account(struct strbuf *sb, long long user_id, const char *identifier)
+{
+	if (user_id) {
+		strbuf_addf(sb, "user:%lld", user_id);
+		return;
+	}
+	const char *end = identifier + strlen(identifier);
+	while (isspace((unsigned char)*identifier))
+		identifier++;
+	while (end > identifier && isspace((unsigned char)end[-1]))
+		end--;
+	strbuf_addstr(sb, "acct:");
+	for (; identifier < end && sb->len < BUCKET_MAX; identifier++)
+		strbuf_addch(sb, tolower((unsigned char)*identifier));
+}
+
+/* 429 when a counter's window ends in retry_after seconds (never 0: the window is still on). */
+static int too_many(struct http_response *resp, long long retry_after)
+{
+	resp->rl.retry_after = retry_after > 0 ? retry_after : 1;
+	return resp_rate_limited(resp);
+}
+
+/* Count one hit of the counter named b. 0, or 429, or a 5xx. */
+static int count_hit(struct http_response *resp, const struct strbuf *b, long long limit,
+		     long long window)
+{
+	struct throttle t = { b->buf, b->len, window, limit };
+	bool over = false;
+	long long retry = 0;
+	int rc = throttle_hit(&t, &over, &retry);
+	if (rc)
+		return resp_db_error(resp, rc);
+	return over ? too_many(resp, retry) : 0;
+}
+
+int sessions_limit_address(struct http_request *req, struct http_response *resp, const char *what,
+			   long long limit, long long window)
+{
+	struct strbuf b = STRBUF_INIT;
+	strbuf_addstr(&b, what);
+	add_client(&b, req);
+	int ret = count_hit(resp, &b, limit, window);
+	strbuf_release(&b);
+	return ret;
+}
+
+int sessions_limit_account(struct http_response *resp, const char *what, long long user_id,
+			   const char *identifier, long long limit, long long window)
+{
+	struct strbuf b = STRBUF_INIT;
+	strbuf_addstr(&b, what);
+	add_account(&b, user_id, identifier);
+	int ret = count_hit(resp, &b, limit, window);
+	strbuf_release(&b);
+	return ret;
+}
+
+/*
+ * The counters of one password attempt, in the order they are hit: the client address, the
+ * account from that address, and the account from anywhere (a higher ceiling, so that strangers
+ * elsewhere cannot lock the owner out: API.md §9).
+ */
+#define LOGIN_COUNTERS 3
+struct login_counters {
+	struct strbuf name[LOGIN_COUNTERS];
+	struct throttle t[LOGIN_COUNTERS];
+};
+
+static void login_counters_init(struct login_counters *c, const struct http_request *req,
+				long long user_id, const char *identifier)
+{
+	static const char *const prefix[] = { "login:ip:", "login:pair:", "login:" };
+	const long long limit[] = { conf.auth_login_failures_per_ip,
+				    conf.auth_login_failures_per_account,
+				    conf.auth_login_failures_per_account_all };
+	struct strbuf addr = STRBUF_INIT, acct = STRBUF_INIT;
+	add_client(&addr, req);
+	add_account(&acct, user_id, identifier);
+	for (int i = 0; i < LOGIN_COUNTERS; i++) {
+		struct strbuf *n = &c->name[i];
+		strbuf_init(n, 0);
+		strbuf_addstr(n, prefix[i]);
+		if (i < 2)
+			strbuf_add(n, addr.buf, addr.len);
+		if (i == 1)
+			strbuf_addch(n, ':');
+		if (i > 0)
+			strbuf_add(n, acct.buf, acct.len);
+		if (n->len > BUCKET_MAX)
+			strbuf_setlen(n, BUCKET_MAX);
+		c->t[i] = (struct throttle){ n->buf, n->len, conf.auth_login_window_seconds,
+					     limit[i] };
+	}
+	strbuf_release(&addr);
+	strbuf_release(&acct);
+}
+
+static void login_counters_release(struct login_counters *c)
+{
+	for (int i = 0; i < LOGIN_COUNTERS; i++)
+		strbuf_release(&c->name[i]);
+}
+
+/* Take back the hits of the first n counters. 0 or a db rc. */
+static int login_counters_unhit(const struct login_counters *c, int n)
+{
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++)
+		rc = throttle_unhit(&c->t[i]);
+	return rc;
+}
+
+/*
+ * Count a password attempt before any hashing against the client address, the account from that
+ * address and the account from anywhere: 429 (with Retry-After) when one of them is over its
+ * limit, so that concurrent guesses cannot pass it; else 0. The account is user_id once found,
+ * else the identifier asked for.
+ */
+static int login_attempt(struct http_request *req, struct http_response *resp, long long user_id,
+			 const char *identifier)
+{
+	struct login_counters c;
+	int ret = 0;
+	login_counters_init(&c, req, user_id, identifier);
+	for (int i = 0; i < LOGIN_COUNTERS && !ret; i++) {
+		bool over = false;
+		long long retry = 0;
+		int rc = throttle_hit(&c.t[i], &over, &retry);
+		if (rc) {
+			ret = resp_db_error(resp, rc);
+		} else if (over) {
+			/*
+			 * A refused attempt counts only where it was refused: a stranger's
+			 * refused guesses must not fill the owner's ceiling across addresses.
+			 */
+			if ((rc = login_counters_unhit(&c, i)))
+				ret = resp_db_error(resp, rc);
+			else
+				ret = too_many(resp, retry);
+		}
+	}
+	login_counters_release(&c);
+	return ret;
+}
+
+/* The password was right: take the attempt back. 0 or a 5xx. */
+static int login_succeeded(struct http_request *req, struct http_response *resp, long long user_id,
+			   const char *identifier)
+{
+	struct login_counters c;
+	login_counters_init(&c, req, user_id, identifier);
+	int rc = login_counters_unhit(&c, LOGIN_COUNTERS);
+	login_counters_release(&c);
+	return rc ? resp_db_error(resp, rc) : 0;
+}
+
+int sessions_check_password(struct http_request *req, struct http_response *resp,
+			    const struct auth *a, const char *password)
+{
+	static const char sql[] = "SELECT password_hash FROM users WHERE user_id = ?";
+	struct strbuf hash = STRBUF_INIT;
+	struct db_stmt *st;
+	int ret, rc;
+	if ((ret = login_attempt(req, resp, a->user_id, a->user_name)))
+		return ret;
+	if ((rc = db_run(&st, sql, DB_ARGS(DB_INT(a->user_id)))))
+		return resp_db_error(resp, rc);
+	if ((rc = db_next(st)) == 1)
+		strbuf_addstr(&hash, db_str(st, 0, NULL));
+	db_done(st);
+	if (rc != 1) {
+		strbuf_release(&hash);
+		return resp_db_error(resp, rc < 0 ? rc : DB_ERROR);
+	}
+	rc = password_verify(hash.buf, password);
+	strbuf_release(&hash);
+	if (rc == 1)
+		return login_succeeded(req, resp, a->user_id, a->user_name);
+	return resp_error(resp, ERR_WRONG_PASSWORD, "the current password is not correct");
+}
 
 struct login_row {
 	long long user_id;
@@ -96,7 +325,7 @@ int sessions_login(struct http_request *req, struct http_response *resp)
 		goto out;
 	}
 	/* Counted before hashing, so that concurrent guesses cannot pass the limit. */
-	if ((ret = users_login_attempt(req, resp, row.user_id, identifier)))
+	if ((ret = login_attempt(req, resp, row.user_id, identifier)))
 		goto out;
 	/* Unknown accounts spend the same scrypt time (password_verify with NULL). */
 	rc = password_verify(found ? row.hash.buf : NULL, password);
@@ -104,7 +333,7 @@ int sessions_login(struct http_request *req, struct http_response *resp)
 		ret = resp_error(resp, ERR_INVALID_CREDENTIALS, "wrong identifier or password");
 		goto out;
 	}
-	if ((ret = users_login_succeeded(req, resp, row.user_id, identifier)))
+	if ((ret = login_succeeded(req, resp, row.user_id, identifier)))
 		goto out;
 	if (!strcmp(row.status.buf, "pending")) {
 		ret = resp_error(resp, ERR_ACCOUNT_NOT_ACTIVATED, NULL);

@@ -348,46 +348,14 @@ web_write_app_conf() {
 	mv "$WEB_APP_CONF.tmp" "$WEB_APP_CONF"
 }
 
-# The static JSON pages lighttpd falls back to when the service program cannot answer an error
-# itself, and Apache's answer to requests it could not read: "status|description|code|user
-# message" (codes and messages as in lib/err.h).
-WEB_ERROR_PAGES=(
-	"400|Bad Request|bad_request|The request could not be understood."
-	"403|Forbidden|forbidden|You are not allowed to do that."
-	"404|Not Found|not_found|Not found."
-	"405|Method Not Allowed|method_not_allowed|That method is not allowed here."
-	"408|Request Timeout|request_timeout|The request took too long to arrive."
-	"411|Length Required|length_required|The request body needs a Content-Length."
-	"413|Payload Too Large|payload_too_large|The request body is too large."
-	"414|URI Too Long|uri_too_long|The address is too long."
-	"417|Expectation Failed|expectation_failed|The Expect header cannot be met."
-	"431|Request Header Fields Too Large|request_header_fields_too_large|The request headers are too large."
-	"500|Internal Server Error|internal_error|Something went wrong on our side."
-	"501|Not Implemented|not_implemented|The server does not support that method."
-	"502|Bad Gateway|bad_gateway|The application did not answer."
-	"503|Service Unavailable|service_unavailable|The service is unavailable. Please try again."
-	"504|Gateway Timeout|gateway_timeout|The application did not answer in time."
-	"505|HTTP Version Not Supported|http_version_not_supported|This HTTP version is not supported."
-)
-
-# web_write_error_pages [DIR]: one file STATUS.html per page in DIR (default $WEB_DIR/errors), and
-# the same in version 0's shape (API.md §10: the original's four fields, no trailing newline) in
-# DIR/v0.
+# web_write_error_pages [DIR]: the static JSON pages lighttpd falls back to when the service
+# program cannot answer an error itself, and Apache's answer to requests it could not read: one file
+# STATUS.html per status in DIR (default $WEB_DIR/errors), and the same in version 0's shape (API.md
+# §10) in DIR/v0. A program writes them from the error table (lib/err.h).
 web_write_error_pages() {
-	local dir=${1:-$WEB_DIR/errors} page status description code message
-	mkdir -p "$dir/v0"
-	for page in "${WEB_ERROR_PAGES[@]}"; do
-		IFS='|' read -r status description code message <<<"$page"
-		jq -cn --argjson status "$status" --arg d "$description" --arg c "$code" --arg m "$message" \
-			'{status: $status, description: $d, code: $c, user_message: $m,
-			  system_message: "Answered by the web server: the application could not be reached.",
-			  request_id: null}' >"$dir/$status.html"
-		[ "$status" != 401 ] || description="Not Authorized"
-		jq -cjn --argjson status "$status" --arg d "$description" --arg m "$message" \
-			'{status: $status, description: $d, user_message: $m,
-			  system_message: "Answered by the web server: the application could not be reached."}' \
-			>"$dir/v0/$status.html"
-	done
+	local dir=${1:-$WEB_DIR/errors}
+	mkdir -p "$dir"
+	"$WEB_BUILD/cgi-bin/service" --error-pages "$dir"
 }
 
 # The api.default_version the programs read from $WEB_APP_CONF (the last setting wins), else 1.

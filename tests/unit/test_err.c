@@ -183,6 +183,38 @@ static void test_http_reason(void **state)
 	}
 }
 
+/*
+ * The reason phrase is on the generic (first) entry of each status and nowhere else; err_page
+ * finds the web servers' own statuses as well (for their static pages), err_for_status does not.
+ */
+static void test_reason_phrases_and_pages(void **state)
+{
+	(void)state;
+	for (int e = 0; e < ERR__COUNT; e++) {
+		const struct err_info *info = err_info((enum err_code)e);
+		bool generic = err_for_status(info->status, NULL) == info;
+		unit_check(info->code, generic == (info->reason != NULL));
+		unit_check(info->code,
+			   err_page(info->status) == err_for_status(info->status, NULL));
+	}
+	static const struct {
+		int status;
+		const char *code, *reason;
+	} server[] = {
+		{ 417, "expectation_failed", "Expectation Failed" },
+		{ 505, "http_version_not_supported", "HTTP Version Not Supported" },
+	};
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(server); i++) {
+		const struct err_info *info = err_page(server[i].status);
+		unit_check_str(server[i].code, info ? info->code : NULL, server[i].code);
+		unit_check_str(server[i].code, info ? info->reason : NULL, server[i].reason);
+		unit_check_str(server[i].code, http_reason(server[i].status), server[i].reason);
+		unit_check(server[i].code, !err_for_status(server[i].status, NULL));
+	}
+	assert_null(err_page(418));
+	assert_null(err_page(200));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_err_for_status),
 		cmocka_unit_test(test_err_info_out_of_range),
 		cmocka_unit_test(test_http_reason),
+		cmocka_unit_test(test_reason_phrases_and_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
