@@ -106,21 +106,34 @@ static void request_json(struct json_object *o, const struct db_stmt *st, long l
 	"WHERE a.approver_id = ? AND a.request_id " cmp " ? ORDER BY a.request_id " order          \
 	" LIMIT ? OFFSET ?"
 
+static const struct page_row request_row = { .json = request_json, .ncols = 4 };
+
+static const struct page_order requests_orders[] = {
+	{ .newest_first = true,
+	  .forward = REQUESTS_SQL("<", "DESC"),
+	  .backward = REQUESTS_SQL(">", "ASC") },
+};
+
+/* The original's requests list had no paging: version 0 has no next_link_bool. */
+static const struct page_query requests_list = {
+	.path = "/lists/requests",
+	.name = "requests",
+	.row = &request_row,
+	.orders = requests_orders,
+	.per_page = 20,
+	.v0_unflagged = true,
+};
+
 int lists_requests(struct http_request *req, struct http_response *resp)
 {
-	static const char forward[] = REQUESTS_SQL("<", "DESC");
-	static const char backward[] = REQUESTS_SQL(">", "ASC");
-	struct page p;
+	struct page_request r;
 	struct auth a;
 	int ret;
 
 	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
-	    (ret = page_parse(req, resp, 0, 20, true, &p)))
+	    (ret = page_start(req, resp, &requests_list, &r)))
 		return ret;
-	p.v0_unflagged = true; /* the original's requests list had no paging */
-	struct db_arg args[] = { DB_INT(a.user_id), DB_NULL, DB_NULL, DB_NULL };
-	return page_list(req, resp, &p, forward, backward, args, DB_NARGS(args), request_json,
-			 a.user_id, "/lists/requests", "requests");
+	return page_serve(req, resp, &r, a.user_id, DB_ARGS(DB_INT(a.user_id)));
 }
 
 /* Inside the decision's transaction: the system account tells the requester. */

@@ -427,10 +427,13 @@ int messages_delete(struct http_request *req, struct http_response *resp)
 
 /* ---- lists: the stream and since ---- */
 
-void message_row(struct json_object *o, const struct db_stmt *st, long long viewer, int version)
+static void message_item(struct json_object *o, const struct db_stmt *st, long long viewer,
+			 int version)
 {
 	message_fields(o, st, 1, viewer, version, false);
 }
+
+const struct page_row message_row = { .json = message_item, .ncols = 1 + MESSAGE_NCOLS };
 
 /*
  * STRAIGHT_JOIN: the FROM order is the index path (the caller's token, then their inbox range);
@@ -453,33 +456,27 @@ void message_row(struct json_object *o, const struct db_stmt *st, long long view
 	"ORDER BY message_id DESC LIMIT ? OFFSET ?) i JOIN " MESSAGE_FROM                          \
 	" ON m.message_id = i.message_id ORDER BY i.message_id DESC"
 
+static const struct page_order stream_orders[] = {
+	{ .newest_first = true,
+	  .forward = STREAM_SQL("<", "DESC"),
+	  .backward = STREAM_SQL(">", "ASC"),
+	  .numbered = STREAM_PAGE_SQL,
+	  .numbered_token = true },
+};
+
+static const struct page_query stream_list = {
+	.path = "/messages",
+	.name = "messages",
+	.row = &message_row,
+	.orders = stream_orders,
+	.per_page = 20,
+	.auth = true,
+	.page_in_path = true,
+};
+
 int messages_stream(struct http_request *req, struct http_response *resp)
 {
-	static const char forward[] = STREAM_SQL("<", "DESC");
-	static const char backward[] = STREAM_SQL(">", "ASC");
-	static const char numbered[] = STREAM_PAGE_SQL;
-	struct auth_pending ap;
-	struct page p;
-	struct auth a;
-	int ret;
-
-	if ((ret = auth_begin(req, resp, AUTH_READ, &ap)))
-		return ret;
-	if ((ret = page_parse(req, resp, req->nparams ? req->params[0].num : 0, 20, true, &p))) {
-		/* A token that is not valid answers first, as everywhere (it replaces the 400). */
-		int st = auth_end(req, resp, &ap, NULL, 0, &a);
-		return st ? st : ret;
-	}
-	if (p.offset) {
-		struct db_arg args[] = { AUTH_ARGS(&ap), DB_STRN((const char *)ap.hash, SHA256_LEN),
-					 DB_NULL, DB_NULL, DB_NULL };
-		return page_list_auth(req, resp, &p, numbered, backward, args, DB_NARGS(args),
-				      message_row, &ap, 1 + MESSAGE_NCOLS, &a, "/messages",
-				      "messages");
-	}
-	struct db_arg args[] = { AUTH_ARGS(&ap), DB_NULL, DB_NULL, DB_NULL };
-	return page_list_auth(req, resp, &p, forward, backward, args, DB_NARGS(args), message_row,
-			      &ap, 1 + MESSAGE_NCOLS, &a, "/messages", "messages");
+	return page_list(req, resp, &stream_list);
 }
 
 #define SINCE_WHERE                                                                                \
@@ -506,6 +503,20 @@ static int pending_count(long long user_id, long long *count)
 	return rc < 0 ? rc : 0;
 }
 
+static const struct page_order since_orders[] = {
+	{ .newest_first = true,
+	  .forward = SINCE_SQL("<", "DESC"),
+	  .backward = SINCE_SQL(">", "ASC") },
+};
+
+static const struct page_query since_list = {
+	.path = "/messages/since/{epoch}",
+	.name = "messages",
+	.row = &message_row,
+	.orders = since_orders,
+	.per_page = 20,
+};
+
 int messages_since(struct http_request *req, struct http_response *resp)
 {
 	/* Ids grow with time: the first message after EPOCH bounds every scan below. */
@@ -514,16 +525,14 @@ int messages_since(struct http_request *req, struct http_response *resp)
 		"WHERE created_at > FROM_UNIXTIME(?) ORDER BY created_at LIMIT 1";
 	static const char count[] =
 		"SELECT STRAIGHT_JOIN COUNT(*) FROM inbox i JOIN messages m" SINCE_WHERE;
-	static const char forward[] = SINCE_SQL("<", "DESC");
-	static const char backward[] = SINCE_SQL(">", "ASC");
+	struct page_request r;
 	struct db_stmt *st;
-	struct page p;
 	struct auth a;
 	long long epoch = req->params[0].num, first_id = 0, total = 0;
 	int ret, rc;
 
 	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
-	    (ret = page_parse(req, resp, 0, 20, true, &p)))
+	    (ret = page_start(req, resp, &since_list, &r)))
 		return ret;
 	if ((rc = db_run(&st, first, DB_ARGS(DB_INT(epoch)))))
 		return resp_db_error(resp, rc);
@@ -551,14 +560,7 @@ int messages_since(struct http_request *req, struct http_response *resp)
 			       json_object_new_int64(pending));
 	if (req->api_version == WIRE_V0)
 		return 200; /* the original answered the two counts only */
-	struct strbuf path = STRBUF_INIT;
-	strbuf_addf(&path, "/messages/since/%lld", epoch);
-	struct db_arg args[] = {
-		DB_INT(a.user_id), DB_INT(a.user_id), DB_INT(first_id), DB_INT(epoch),
-		DB_NULL,	   DB_NULL,	      DB_NULL
-	};
-	ret = page_list(req, resp, &p, forward, backward, args, DB_NARGS(args), message_row,
-			a.user_id, path.buf, "messages");
-	strbuf_release(&path);
-	return ret;
+	return page_serve(
+		req, resp, &r, a.user_id,
+		DB_ARGS(DB_INT(a.user_id), DB_INT(a.user_id), DB_INT(first_id), DB_INT(epoch)));
 }

@@ -44,8 +44,8 @@ struct message_ref {
 int message_target(struct http_request *req, struct http_response *resp, enum auth_need need,
 		   struct auth *a, struct message_ref *ref);
 
-/* A page_row_fn: the message object of a list row (key first, then MESSAGE_COLUMNS). */
-void message_row(struct json_object *o, const struct db_stmt *st, long long viewer, int version);
+/* The items of every list of messages: the list key first, then MESSAGE_COLUMNS. */
+extern const struct page_row message_row;
 
 /* GET /messages, /messages/page/{page} */
 int messages_stream(struct http_request *req, struct http_response *resp);

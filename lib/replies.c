@@ -22,29 +22,33 @@
 	" WHERE m.parent_id = ? AND m.message_id " cmp " ? ORDER BY m.message_id " order           \
 	" LIMIT ? OFFSET ?"
 
+static const struct page_order replies_orders[] = {
+	{ .newest_first = false,
+	  .forward = REPLIES_SQL(">", "ASC"),
+	  .backward = REPLIES_SQL("<", "DESC") },
+};
+
+/* Version 0 answered the whole thread at once. */
+static const struct page_query replies_list_query = {
+	.path = "/messages/{id}/replies",
+	.name = "messages",
+	.row = &message_row,
+	.orders = replies_orders,
+	.per_page = 100,
+	.v0_whole = true,
+};
+
 int replies_list(struct http_request *req, struct http_response *resp)
 {
-	static const char forward[] = REPLIES_SQL(">", "ASC");
-	static const char backward[] = REPLIES_SQL("<", "DESC");
 	struct message_ref ref;
-	struct page p;
+	struct page_request r;
 	struct auth a;
 	int ret;
 
-	if ((ret = message_target(req, resp, AUTH_READ, &a, &ref)))
+	if ((ret = message_target(req, resp, AUTH_READ, &a, &ref)) ||
+	    (ret = page_start(req, resp, &replies_list_query, &r)))
 		return ret;
-	if ((ret = page_parse(req, resp, 0, 100, false, &p)))
-		return ret;
-	if (req->api_version == WIRE_V0)
-		page_all(&p); /* the original answered the whole thread at once */
-
-	struct db_arg args[] = { DB_INT(ref.thread_id), DB_NULL, DB_NULL, DB_NULL };
-	struct strbuf path = STRBUF_INIT;
-	strbuf_addf(&path, "/messages/%lld/replies", req->params[0].num);
-	ret = page_list(req, resp, &p, forward, backward, args, DB_NARGS(args), message_row,
-			a.user_id, path.buf, "messages");
-	strbuf_release(&path);
-	return ret;
+	return page_serve(req, resp, &r, a.user_id, DB_ARGS(DB_INT(ref.thread_id)));
 }
 
 /*
