@@ -253,10 +253,10 @@ int post_run(struct http_request *req, struct http_response *resp, struct post *
 	uint8_t hash[SHA256_LEN];
 	const char *key;
 	long long id = 0;
-	int st, rc = DB_CONFLICT;
+	int status, rc = DB_CONFLICT;
 
-	if ((st = idempotency_key(req, resp, &key)))
-		return st;
+	if ((status = idempotency_key(req, resp, &key)))
+		return status;
 	if (key)
 		request_hash(req, hash);
 	for (int attempt = 0; attempt < POST_ATTEMPTS && rc == DB_CONFLICT; attempt++) {
@@ -270,9 +270,9 @@ int post_run(struct http_request *req, struct http_response *resp, struct post *
 				 */
 				bool retry;
 				db_rollback();
-				if ((st = replay(req, resp, p->author_id, key, hash, &retry)) ||
+				if ((status = replay(req, resp, p->author_id, key, hash, &retry)) ||
 				    !retry)
-					return st;
+					return status;
 				rc = DB_CONFLICT;
 				continue;
 			}
