@@ -1,4 +1,4 @@
-/* lists.c: approval requests and decisions, the decision's system message, the posting check. */
+/* lists.c: approval requests and decisions, and the decision's system message. */
 #include "lists.h"
 
 #include <stdio.h>
@@ -9,8 +9,8 @@
 #include "auth.h"
 #include "conf.h"
 #include "db.h"
-#include "messages.h"
 #include "page.h"
+#include "post.h"
 #include "wire.h"
 
 #include "banned.h"
@@ -106,21 +106,34 @@ static void request_json(struct json_object *o, const struct db_stmt *st, long l
 	"WHERE a.approver_id = ? AND a.request_id " cmp " ? ORDER BY a.request_id " order          \
 	" LIMIT ? OFFSET ?"
 
+static const struct page_row request_row = { .json = request_json, .ncols = 4 };
+
+static const struct page_order requests_orders[] = {
+	{ .newest_first = true,
+	  .forward = REQUESTS_SQL("<", "DESC"),
+	  .backward = REQUESTS_SQL(">", "ASC") },
+};
+
+/* The original's requests list had no paging: version 0 has no next_link_bool. */
+static const struct page_query requests_list = {
+	.path = "/lists/requests",
+	.name = "requests",
+	.row = &request_row,
+	.orders = requests_orders,
+	.per_page = 20,
+	.v0_unflagged = true,
+};
+
 int lists_requests(struct http_request *req, struct http_response *resp)
 {
-	static const char forward[] = REQUESTS_SQL("<", "DESC");
-	static const char backward[] = REQUESTS_SQL(">", "ASC");
-	struct page p;
+	struct page_request r;
 	struct auth a;
 	int ret;
 
 	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
-	    (ret = page_parse(req, resp, 0, 20, true, &p)))
+	    (ret = page_start(req, resp, &requests_list, &r)))
 		return ret;
-	p.v0_unflagged = true; /* the original's requests list had no paging */
-	struct db_arg args[] = { DB_INT(a.user_id), DB_NULL, DB_NULL, DB_NULL };
-	return page_list(req, resp, &p, forward, backward, args, DB_NARGS(args), request_json,
-			 a.user_id, "/lists/requests", "requests");
+	return page_serve(req, resp, &r, a.user_id, DB_ARGS(DB_INT(a.user_id)));
 }
 
 /* Inside the decision's transaction: the system account tells the requester. */
@@ -142,13 +155,10 @@ static int tell_requester(long long requester, const char *requester_name,
 	else
 		strbuf_addf(&text, "@%s declined your request, @%s.", approver_name,
 			    requester_name);
-	post_init(&p, system_id, text.buf, text.len);
-	long long members[] = { system_id, requester };
-	p.member_ids = members;
-	p.nmembers = 2;
-	strbuf_addf(&p.member_names, "%s %s", SYSTEM_USER, requester_name);
-	rc = post_store_starter(&p, &id);
-	p.member_ids = NULL; /* not ours to free */
+	post_init(&p, POST_STARTER, system_id, text.buf, text.len);
+	post_add_member(&p, system_id, SYSTEM_USER);
+	post_add_member(&p, requester, requester_name);
+	rc = post_store(&p, &id);
 	post_release(&p);
 	strbuf_release(&text);
 	strbuf_release(&canonical);
@@ -219,62 +229,4 @@ int lists_approve(struct http_request *req, struct http_response *resp)
 int lists_reject(struct http_request *req, struct http_response *resp)
 {
 	return decide(req, resp, false);
-}
-
-/* One recipient's standing: record why they may not be messaged, if they may not. */
-static void check_one(struct http_response *resp, const char *name, const char *status)
-{
-	if (status && !strcmp(status, "approved"))
-		return;
-	struct strbuf at = STRBUF_INIT;
-	strbuf_addf(&at, "@%s", name);
-	if (!status)
-		resp_invalid_param(resp, at.buf, "not_asked",
-				   "%s has not approved you: ask with POST /lists/request/%s.",
-				   at.buf, name);
-	else if (!strcmp(status, "pending"))
-		resp_invalid_param(resp, at.buf, "pending",
-				   "%s has not decided on your request yet.", at.buf);
-	else
-		resp_invalid_param(resp, at.buf, "rejected", "%s declined your request.", at.buf);
-	strbuf_release(&at);
-}
-
-int lists_check(struct http_response *resp, long long author_id, const long long *ids,
-		const char *const *names, size_t n, long long exempt_id)
-{
-	static const char sql[] =
-		"SELECT status FROM approvals WHERE requester_id = ? AND approver_id = ?";
-	if (!conf.messaging_require_approval)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		struct db_stmt *st;
-		if (ids[i] == author_id || ids[i] == exempt_id)
-			continue;
-		int rc = db_run(&st, sql, DB_ARGS(DB_INT(author_id), DB_INT(ids[i])));
-		if (rc)
-			return rc;
-		rc = db_next(st);
-		if (rc >= 0)
-			check_one(resp, names[i], rc == 1 ? db_str(st, 0, NULL) : NULL);
-		db_done(st);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-int lists_pending_count(long long user_id, long long *count)
-{
-	static const char sql[] =
-		"SELECT COUNT(*) FROM approvals WHERE approver_id = ? AND status = 'pending'";
-	struct db_stmt *st;
-	int rc = db_run(&st, sql, DB_ARGS(DB_INT(user_id)));
-	*count = 0;
-	if (rc)
-		return rc;
-	if ((rc = db_next(st)) == 1)
-		*count = db_int(st, 0);
-	db_done(st);
-	return rc < 0 ? rc : 0;
 }

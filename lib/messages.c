@@ -1,5 +1,4 @@
-/* messages.c: message objects, visibility, posting with Idempotency-Key, and the messages routes.
- */
+/* messages.c: message objects, visibility, and the messages routes (posting itself: post.c). */
 #include "messages.h"
 
 #include <stdint.h>
@@ -12,19 +11,15 @@
 #include "auth.h"
 #include "body.h"
 #include "conf.h"
-#include "lists.h"
 #include "page.h"
+#include "post.h"
 #include "render.h"
 #include "router.h"
 #include "timefmt.h"
 #include "token.h"
-#include "utf8.h"
 #include "wire.h"
 
 #include "banned.h"
-
-#define IDEMPOTENCY_KEY_MAX 128
-#define POST_ATTEMPTS 3
 
 /* ---- the message object ---- */
 
@@ -247,230 +242,7 @@ int message_target(struct http_request *req, struct http_response *resp, enum au
 	return 0;
 }
 
-/* ---- posting ---- */
-
-const char *message_text(const struct http_request *req, struct http_response *resp, size_t *len)
-{
-	size_t n;
-	const char *s = body_string(req, resp, "message_text", true, 0, SIZE_MAX, &n);
-	if (!s)
-		return NULL;
-	while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
-		s++, n--;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-		n--;
-	size_t chars = utf8_length(s, n);
-	if (!chars) {
-		resp_invalid_param(resp, "message_text", "missing", "Write something.");
-		return NULL;
-	}
-	if (chars > (size_t)conf.messaging_max_chars) {
-		resp_invalid_param(resp, "message_text", "too_long",
-				   "%zu chars entered. Max is %lld.", chars,
-				   conf.messaging_max_chars);
-		return NULL;
-	}
-	*len = n;
-	return s;
-}
-
-void post_init(struct post *p, long long author_id, const char *markup, size_t len)
-{
-	memset(p, 0, sizeof(*p));
-	p->author_id = author_id;
-	p->markup = markup;
-	p->markup_len = len;
-	strbuf_init(&p->html, 0);
-	strbuf_init(&p->member_names, 0);
-	struct strbuf users = STRBUF_INIT;
-	strbuf_addf(&users, "%s/users", conf.http_base_path);
-	render_text(&p->html, markup, len, users.buf);
-	strbuf_release(&users);
-}
-
-void post_release(struct post *p)
-{
-	strbuf_release(&p->html);
-	strbuf_release(&p->member_names);
-	free(p->member_ids);
-}
-
-int post_insert_message(struct post *p, long long parent_id, const char *names, size_t names_len,
-			long long *id)
-{
-	static const char sql[] = "INSERT INTO messages (parent_id, author_id, message_markup, "
-				  "message_html, recipient_names) VALUES (?, ?, ?, ?, ?)";
-	int rc =
-		db_exec(sql, DB_ARGS(DB_INT(parent_id), DB_INT(p->author_id),
-				     DB_STRN(p->markup, p->markup_len),
-				     DB_STRN(p->html.buf, p->html.len), DB_STRN(names, names_len)));
-	*id = (long long)db_insert_id();
-	return rc;
-}
-
-int post_fan_out(long long thread_id, long long id, long long author_id)
-{
-	static const char sql[] = "INSERT INTO inbox (user_id, message_id, author_id) "
-				  "SELECT user_id, ?, ? FROM thread_members WHERE thread_id = ?";
-	return db_exec(sql, DB_ARGS(DB_INT(id), DB_INT(author_id), DB_INT(thread_id)));
-}
-
-/* The Idempotency-Key header: absent (NULL), or 1–128 visible ASCII characters. */
-static int idempotency_key(const struct http_request *req, struct http_response *resp,
-			   const char **key)
-{
-	const char *k = http_env(req, "HTTP_IDEMPOTENCY_KEY");
-	*key = NULL;
-	if (!k)
-		return 0;
-	size_t n = strlen(k);
-	bool ok = n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
-	for (size_t i = 0; ok && i < n; i++)
-		ok = k[i] > 0x20 && k[i] < 0x7f;
-	if (!ok)
-		return resp_error(resp, ERR_INVALID_HEADER,
-				  "Idempotency-Key must be 1 to %d visible ASCII characters",
-				  IDEMPOTENCY_KEY_MAX);
-	*key = k;
-	return 0;
-}
-
-/* What makes two posts "the same request": the route, its target, and the body. */
-static void request_hash(const struct http_request *req, uint8_t out[SHA256_LEN])
-{
-	struct sha256 c;
-	const char *body = json_object_to_json_string_ext(req->body, JSON_C_TO_STRING_PLAIN);
-	sha256_init(&c);
-	sha256_update(&c, req->route->pattern, strlen(req->route->pattern) + 1);
-	for (size_t i = 0; i < req->nparams; i++)
-		sha256_update(&c, req->params[i].str, strlen(req->params[i].str) + 1);
-	sha256_update(&c, body, strlen(body));
-	sha256_final(&c, out);
-}
-
-static int created(const struct http_request *req, struct http_response *resp, long long id,
-		   bool replayed)
-{
-	json_object_object_add(resp_data(resp), "message_id", wire_int(req->api_version, id));
-	resp_header(resp, "Location", "%s/messages/%lld", conf.http_base_path, id);
-	if (replayed)
-		resp_header(resp, "Idempotent-Replayed", "true");
-	return 201;
-}
-
-/*
- * The key is taken: replay the first answer, or refuse a different request. *retry is set when
- * the record vanished or expired meanwhile (and was removed): the post should be tried again.
- */
-static int replay(const struct http_request *req, struct http_response *resp, long long user,
-		  const char *key, const uint8_t hash[SHA256_LEN], bool *retry)
-{
-	static const char find[] = "SELECT request_hash, message_id, "
-				   "created_at > NOW() - INTERVAL 1 DAY FROM idempotency_keys "
-				   "WHERE user_id = ? AND idem_key = ?";
-	static const char expire[] = "DELETE FROM idempotency_keys WHERE user_id = ? AND "
-				     "idem_key = ? AND created_at <= NOW() - INTERVAL 1 DAY";
-	struct db_stmt *st;
-	size_t len = 0;
-	long long id = 0;
-	bool same = false, fresh = false;
-	int rc = db_run(&st, find, DB_ARGS(DB_INT(user), DB_STR(key)));
-	*retry = false;
-	if (rc)
-		return resp_db_error(resp, rc);
-	if ((rc = db_next(st)) == 1) {
-		const char *stored = db_str(st, 0, &len);
-		same = len == SHA256_LEN && token_equal(stored, len, hash, SHA256_LEN);
-		id = db_int(st, 1);
-		fresh = db_int(st, 2) != 0;
-	}
-	db_done(st);
-	if (rc < 0)
-		return resp_db_error(resp, rc);
-	if (rc == 0 || !fresh) {
-		if (rc == 1 && (rc = db_exec(expire, DB_ARGS(DB_INT(user), DB_STR(key)))))
-			return resp_db_error(resp, rc);
-		*retry = true;
-		return 0;
-	}
-	if (!same)
-		return resp_error(resp, ERR_IDEMPOTENCY_KEY_REUSED,
-				  "this Idempotency-Key was used for a different request");
-	return created(req, resp, id, true);
-}
-
-int message_post(struct http_request *req, struct http_response *resp, struct post *p)
-{
-	static const char claim[] =
-		"INSERT INTO idempotency_keys (user_id, idem_key, request_hash, "
-		"message_id) VALUES (?, ?, ?, 0)";
-	static const char finish[] = "UPDATE idempotency_keys SET message_id = ? "
-				     "WHERE user_id = ? AND idem_key = ?";
-	uint8_t hash[SHA256_LEN];
-	const char *key;
-	long long id = 0;
-	int st, rc = DB_CONFLICT;
-
-	if ((st = idempotency_key(req, resp, &key)))
-		return st;
-	if (key)
-		request_hash(req, hash);
-	for (int attempt = 0; attempt < POST_ATTEMPTS && rc == DB_CONFLICT; attempt++) {
-		if ((rc = db_begin()))
-			break;
-		if (key) {
-			rc = db_exec(claim, DB_ARGS(DB_INT(p->author_id), DB_STR(key),
-						    DB_STRN((const char *)hash, sizeof(hash))));
-			if (rc == DB_DUPLICATE) {
-				/* Committed by an earlier request with this key (we waited for it).
-				 */
-				bool retry;
-				db_rollback();
-				if ((st = replay(req, resp, p->author_id, key, hash, &retry)) ||
-				    !retry)
-					return st;
-				rc = DB_CONFLICT;
-				continue;
-			}
-			if (rc == DB_CONFLICT) {
-				db_rollback();
-				return resp_error(resp, ERR_IDEMPOTENCY_IN_FLIGHT, NULL);
-			}
-		}
-		if (!rc)
-			rc = p->store(p, &id);
-		if (!rc && key)
-			rc = db_exec(finish,
-				     DB_ARGS(DB_INT(id), DB_INT(p->author_id), DB_STR(key)));
-		if (!rc)
-			rc = db_commit();
-		else
-			db_rollback();
-	}
-	if (rc)
-		return resp_db_error(resp, rc);
-	return created(req, resp, id, false);
-}
-
 /* ---- POST /messages ---- */
-
-int post_store_starter(struct post *p, long long *id)
-{
-	/* Every member in one statement (their ids as a JSON array), not one round trip each. */
-	static const char members[] = "INSERT INTO thread_members (thread_id, user_id, "
-				      "last_message_id) SELECT ?, j.id, ? "
-				      "FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j";
-	struct strbuf ids = STRBUF_INIT;
-	int rc = post_insert_message(p, 0, p->member_names.buf, p->member_names.len, id);
-	if (!rc) {
-		for (size_t i = 0; i < p->nmembers; i++)
-			strbuf_addf(&ids, "%c%lld", i ? ',' : '[', p->member_ids[i]);
-		strbuf_addch(&ids, ']');
-		rc = db_exec(members, DB_ARGS(DB_INT(*id), DB_INT(*id), DB_STRN(ids.buf, ids.len)));
-	}
-	strbuf_release(&ids);
-	return rc ? rc : post_fan_out(*id, *id, p->author_id);
-}
 
 /*
  * Resolve the @mentions of the text into the post's members: the author first, then each
@@ -492,9 +264,7 @@ static int resolve_members(struct http_response *resp, const struct auth *a, str
 
 	render_mentions(&names, p->markup, p->markup_len);
 	*mentioned = names.nr > 0;
-	p->member_ids = xcalloc(names.nr + 1, sizeof(*p->member_ids));
-	p->member_ids[p->nmembers++] = a->user_id;
-	strbuf_addstr(&p->member_names, a->user_name);
+	post_add_member(p, a->user_id, a->user_name);
 	if (!names.nr)
 		goto out;
 	list = json_object_new_array_ext((int)names.nr);
@@ -513,8 +283,7 @@ static int resolve_members(struct http_response *resp, const struct auth *a, str
 					   "%s is not an active user.", at.buf);
 			strbuf_release(&at);
 		} else if (db_int(st, 0) != a->user_id) {
-			p->member_ids[p->nmembers++] = db_int(st, 0);
-			strbuf_addf(&p->member_names, " %s", db_str(st, 1, NULL));
+			post_add_member(p, db_int(st, 0), db_str(st, 1, NULL));
 		}
 	}
 	db_done(st);
@@ -522,21 +291,6 @@ static int resolve_members(struct http_response *resp, const struct auth *a, str
 out:
 	json_object_put(list);
 	render_names_release(&names);
-	return rc;
-}
-
-/* Every mentioned member must have approved the author (messaging.require_approval). */
-static int check_members(struct http_response *resp, const struct post *p)
-{
-	char *copy = xstrdup(p->member_names.buf), *save = NULL;
-	const char **names = xcalloc(p->nmembers, sizeof(*names));
-	size_t n = 0;
-	for (char *tok = strtok_r(copy, " ", &save); tok && n < p->nmembers;
-	     tok = strtok_r(NULL, " ", &save))
-		names[n++] = tok;
-	int rc = lists_check(resp, p->author_id, p->member_ids, names, n, 0);
-	free(names);
-	free(copy);
 	return rc;
 }
 
@@ -552,11 +306,10 @@ int messages_create(struct http_request *req, struct http_response *resp)
 	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
 		return ret;
 	body_allow_only(req, resp, fields);
-	const char *text = message_text(req, resp, &len);
+	const char *text = post_text(req, resp, &len);
 	if (!text)
 		return resp_validation_result(resp);
-	post_init(&p, a.user_id, text, len);
-	p.store = post_store_starter;
+	post_init(&p, POST_STARTER, a.user_id, text, len);
 	if ((rc = resolve_members(resp, &a, &p, &mentioned))) {
 		ret = resp_db_error(resp, rc);
 		goto out;
@@ -565,12 +318,13 @@ int messages_create(struct http_request *req, struct http_response *resp)
 		resp_invalid_param(resp, "message_text", "no_mention",
 				   "Mention at least one user with @name (yourself for a note).");
 	if (!resp->invalid_params && conf.messaging_require_approval &&
-	    (rc = check_members(resp, &p))) {
+	    (rc = post_check_approvals(resp, p.author_id, p.member_ids, p.member_names.v,
+				       p.member_names.nr, 0))) {
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}
 	if (!(ret = resp_validation_result(resp)))
-		ret = message_post(req, resp, &p);
+		ret = post_run(req, resp, &p);
 out:
 	post_release(&p);
 	return ret;
@@ -673,10 +427,13 @@ int messages_delete(struct http_request *req, struct http_response *resp)
 
 /* ---- lists: the stream and since ---- */
 
-void message_row(struct json_object *o, const struct db_stmt *st, long long viewer, int version)
+static void message_item(struct json_object *o, const struct db_stmt *st, long long viewer,
+			 int version)
 {
 	message_fields(o, st, 1, viewer, version, false);
 }
+
+const struct page_row message_row = { .json = message_item, .ncols = 1 + MESSAGE_NCOLS };
 
 /*
  * STRAIGHT_JOIN: the FROM order is the index path (the caller's token, then their inbox range);
@@ -699,33 +456,27 @@ void message_row(struct json_object *o, const struct db_stmt *st, long long view
 	"ORDER BY message_id DESC LIMIT ? OFFSET ?) i JOIN " MESSAGE_FROM                          \
 	" ON m.message_id = i.message_id ORDER BY i.message_id DESC"
 
+static const struct page_order stream_orders[] = {
+	{ .newest_first = true,
+	  .forward = STREAM_SQL("<", "DESC"),
+	  .backward = STREAM_SQL(">", "ASC"),
+	  .numbered = STREAM_PAGE_SQL,
+	  .numbered_token = true },
+};
+
+static const struct page_query stream_list = {
+	.path = "/messages",
+	.name = "messages",
+	.row = &message_row,
+	.orders = stream_orders,
+	.per_page = 20,
+	.auth = true,
+	.page_in_path = true,
+};
+
 int messages_stream(struct http_request *req, struct http_response *resp)
 {
-	static const char forward[] = STREAM_SQL("<", "DESC");
-	static const char backward[] = STREAM_SQL(">", "ASC");
-	static const char numbered[] = STREAM_PAGE_SQL;
-	struct auth_pending ap;
-	struct page p;
-	struct auth a;
-	int ret;
-
-	if ((ret = auth_begin(req, resp, AUTH_READ, &ap)))
-		return ret;
-	if ((ret = page_parse(req, resp, req->nparams ? req->params[0].num : 0, 20, true, &p))) {
-		/* A token that is not valid answers first, as everywhere (it replaces the 400). */
-		int st = auth_end(req, resp, &ap, NULL, 0, &a);
-		return st ? st : ret;
-	}
-	if (p.offset) {
-		struct db_arg args[] = { AUTH_ARGS(&ap), DB_STRN((const char *)ap.hash, SHA256_LEN),
-					 DB_NULL, DB_NULL, DB_NULL };
-		return page_list_auth(req, resp, &p, numbered, backward, args, DB_NARGS(args),
-				      message_row, &ap, 1 + MESSAGE_NCOLS, &a, "/messages",
-				      "messages");
-	}
-	struct db_arg args[] = { AUTH_ARGS(&ap), DB_NULL, DB_NULL, DB_NULL };
-	return page_list_auth(req, resp, &p, forward, backward, args, DB_NARGS(args), message_row,
-			      &ap, 1 + MESSAGE_NCOLS, &a, "/messages", "messages");
+	return page_list(req, resp, &stream_list);
 }
 
 #define SINCE_WHERE                                                                                \
@@ -736,6 +487,36 @@ int messages_stream(struct http_request *req, struct http_response *resp)
 	" FROM inbox i JOIN " MESSAGE_FROM SINCE_WHERE "AND i.message_id " cmp                     \
 	" ? ORDER BY i.message_id " order " LIMIT ? OFFSET ?"
 
+/* The list requests waiting for user_id's decision (approvals: lists.c), into *count. */
+static int pending_count(long long user_id, long long *count)
+{
+	static const char sql[] =
+		"SELECT COUNT(*) FROM approvals WHERE approver_id = ? AND status = 'pending'";
+	struct db_stmt *st;
+	int rc = db_run(&st, sql, DB_ARGS(DB_INT(user_id)));
+	*count = 0;
+	if (rc)
+		return rc;
+	if ((rc = db_next(st)) == 1)
+		*count = db_int(st, 0);
+	db_done(st);
+	return rc < 0 ? rc : 0;
+}
+
+static const struct page_order since_orders[] = {
+	{ .newest_first = true,
+	  .forward = SINCE_SQL("<", "DESC"),
+	  .backward = SINCE_SQL(">", "ASC") },
+};
+
+static const struct page_query since_list = {
+	.path = "/messages/since/{epoch}",
+	.name = "messages",
+	.row = &message_row,
+	.orders = since_orders,
+	.per_page = 20,
+};
+
 int messages_since(struct http_request *req, struct http_response *resp)
 {
 	/* Ids grow with time: the first message after EPOCH bounds every scan below. */
@@ -744,16 +525,14 @@ int messages_since(struct http_request *req, struct http_response *resp)
 		"WHERE created_at > FROM_UNIXTIME(?) ORDER BY created_at LIMIT 1";
 	static const char count[] =
 		"SELECT STRAIGHT_JOIN COUNT(*) FROM inbox i JOIN messages m" SINCE_WHERE;
-	static const char forward[] = SINCE_SQL("<", "DESC");
-	static const char backward[] = SINCE_SQL(">", "ASC");
+	struct page_request r;
 	struct db_stmt *st;
-	struct page p;
 	struct auth a;
 	long long epoch = req->params[0].num, first_id = 0, total = 0;
 	int ret, rc;
 
 	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
-	    (ret = page_parse(req, resp, 0, 20, true, &p)))
+	    (ret = page_start(req, resp, &since_list, &r)))
 		return ret;
 	if ((rc = db_run(&st, first, DB_ARGS(DB_INT(epoch)))))
 		return resp_db_error(resp, rc);
@@ -775,20 +554,13 @@ int messages_since(struct http_request *req, struct http_response *resp)
 		return resp_db_error(resp, rc);
 	json_object_object_add(resp_data(resp), "new_message_count", json_object_new_int64(total));
 	long long pending;
-	if ((rc = lists_pending_count(a.user_id, &pending)))
+	if ((rc = pending_count(a.user_id, &pending)))
 		return resp_db_error(resp, rc);
 	json_object_object_add(resp_data(resp), "pending_requests_count",
 			       json_object_new_int64(pending));
 	if (req->api_version == WIRE_V0)
 		return 200; /* the original answered the two counts only */
-	struct strbuf path = STRBUF_INIT;
-	strbuf_addf(&path, "/messages/since/%lld", epoch);
-	struct db_arg args[] = {
-		DB_INT(a.user_id), DB_INT(a.user_id), DB_INT(first_id), DB_INT(epoch),
-		DB_NULL,	   DB_NULL,	      DB_NULL
-	};
-	ret = page_list(req, resp, &p, forward, backward, args, DB_NARGS(args), message_row,
-			a.user_id, path.buf, "messages");
-	strbuf_release(&path);
-	return ret;
+	return page_serve(
+		req, resp, &r, a.user_id,
+		DB_ARGS(DB_INT(a.user_id), DB_INT(a.user_id), DB_INT(first_id), DB_INT(epoch)));
 }

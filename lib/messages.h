@@ -1,5 +1,4 @@
-/* messages.h: the message object, visibility, posting, and the messages handlers (API.md
- * §5.2–§5.6). */
+/* messages.h: the message object, visibility, and the messages handlers (API.md §5.2–§5.6). */
 #ifndef KINGLET_MESSAGES_H
 #define KINGLET_MESSAGES_H
 
@@ -45,43 +44,8 @@ struct message_ref {
 int message_target(struct http_request *req, struct http_response *resp, enum auth_need need,
 		   struct auth *a, struct message_ref *ref);
 
-/*
- * The message_text field: trimmed, 1 to messaging.max_chars code points. Returns the trimmed
- * text (borrowed from the request) and its length, or NULL having recorded an invalid param.
- */
-const char *message_text(const struct http_request *req, struct http_response *resp, size_t *len);
-
-/*
- * What a post stores. store() runs inside the transaction and sets *id; the caller fills the
- * rest. message_post() runs the transaction (retried on deadlock) and the Idempotency-Key
- * protocol, and answers 201 with message_id and Location, or the error.
- */
-struct post {
-	long long author_id;
-	const char *markup;
-	size_t markup_len;
-	struct strbuf html;
-	int (*store)(struct post *p, long long *id);
-	/* starters: the members (author first) and their names; replies: the thread */
-	long long *member_ids;
-	size_t nmembers;
-	struct strbuf member_names;
-	long long thread_id;
-};
-
-void post_init(struct post *p, long long author_id, const char *markup, size_t len);
-void post_release(struct post *p);
-int message_post(struct http_request *req, struct http_response *resp, struct post *p);
-/* A store() for thread starters: the message, its members (member_ids), their streams. */
-int post_store_starter(struct post *p, long long *id);
-/* Inside store(): insert the message row (parent 0 for a starter) and return its id. */
-int post_insert_message(struct post *p, long long parent_id, const char *recipient_names,
-			size_t names_len, long long *id);
-/* Inside store(): give message id to the stream of every member of thread. */
-int post_fan_out(long long thread_id, long long id, long long author_id);
-
-/* A page_row_fn: the message object of a list row (key first, then MESSAGE_COLUMNS). */
-void message_row(struct json_object *o, const struct db_stmt *st, long long viewer, int version);
+/* The items of every list of messages: the list key first, then MESSAGE_COLUMNS. */
+extern const struct page_row message_row;
 
 /* GET /messages, /messages/page/{page} */
 int messages_stream(struct http_request *req, struct http_response *resp);

@@ -37,9 +37,9 @@ static int number_param(const struct http_request *req, struct http_response *re
 	    q->value[0] == ' ' || v < min || v > max) {
 		struct strbuf why = STRBUF_INIT;
 		strbuf_addf(&why, "must be a whole number from %lld to %lld", min, max);
-		int st = bad(resp, name, why.buf);
+		int status = bad(resp, name, why.buf);
 		strbuf_release(&why);
-		return st;
+		return status;
 	}
 	*out = v;
 	return 0;
@@ -49,16 +49,16 @@ int page_parse(const struct http_request *req, struct http_response *resp, long 
 	       long long default_per_page, bool newest_first, struct page *p)
 {
 	long long per_page = 0, limit = 0, page = 0;
-	int st;
+	int status;
 
 	memset(p, 0, sizeof(*p));
 	p->newest_first = newest_first;
-	if ((st = number_param(req, resp, "per_page", 1, PAGE_MAX_PER_PAGE, &per_page)) ||
-	    (st = number_param(req, resp, "limit", 1, PAGE_MAX_PER_PAGE, &limit)) ||
-	    (st = number_param(req, resp, "page", 1, INT64_MAX, &page)) ||
-	    (st = number_param(req, resp, "before", 1, INT64_MAX, &p->before)) ||
-	    (st = number_param(req, resp, "after", 1, INT64_MAX, &p->after)))
-		return st;
+	if ((status = number_param(req, resp, "per_page", 1, PAGE_MAX_PER_PAGE, &per_page)) ||
+	    (status = number_param(req, resp, "limit", 1, PAGE_MAX_PER_PAGE, &limit)) ||
+	    (status = number_param(req, resp, "page", 1, INT64_MAX, &page)) ||
+	    (status = number_param(req, resp, "before", 1, INT64_MAX, &p->before)) ||
+	    (status = number_param(req, resp, "after", 1, INT64_MAX, &p->after)))
+		return status;
 	if (per_page && limit && per_page != limit)
 		return resp_error(resp, ERR_DUPLICATE_PARAMETER, "per_page and limit differ");
 	if (path_page && page && path_page != page)
@@ -244,47 +244,109 @@ static int probe(const char *sql, struct db_arg *args, size_t nargs, long long b
 	return rc;
 }
 
-/* page_list, and page_list_auth when ap is given (viewer is then the token's user). */
-static int list(struct http_request *req, struct http_response *resp, const struct page *p,
-		const char *forward_sql, const char *backward_sql, struct db_arg *args,
-		size_t nargs, page_row_fn row, long long viewer, const struct auth_pending *ap,
-		unsigned auth_col, struct auth *a, const char *path, const char *name)
+int page_start(struct http_request *req, struct http_response *resp, const struct page_query *q,
+	       struct page_request *r)
 {
+	long long path_page = q->page_in_path && req->nparams ? req->params[0].num : 0;
+	int status;
+
+	memset(r, 0, sizeof(*r));
+	r->q = q;
+	r->order = &q->orders[0];
+	if (q->auth && (status = auth_begin(req, resp, AUTH_READ, &r->ap)))
+		return status;
+	if ((status = page_parse(req, resp, path_page, q->per_page, r->order->newest_first,
+				 &r->page))) {
+		/* A token that is not valid answers first, as everywhere (it replaces the 400). */
+		int auth_status = q->auth ? auth_end(req, resp, &r->ap, NULL, 0, &r->auth) : 0;
+		return auth_status ? auth_status : status;
+	}
+	r->page.v0_unflagged = q->v0_unflagged;
+	if (q->v0_whole && req->api_version == WIRE_V0)
+		page_all(&r->page);
+	return 0;
+}
+
+/*
+ * The statement for this page and its arguments: AUTH_ARGS (q->auth), the list's own, the
+ * token's hash again (a numbered statement that asks), and three slots for the bound, limit and
+ * offset. The array is the caller's to free.
+ */
+static const char *statement(const struct page_request *r, const struct db_arg *args, size_t nargs,
+			     struct db_arg **out, size_t *nout)
+{
+	const struct page_order *o = r->order;
+	bool numbered = o->numbered && r->page.offset && !r->page.backward;
+	const char *sql = r->page.backward ? o->backward : numbered ? o->numbered : o->forward;
+	struct db_arg *all = xcalloc(nargs + 5, sizeof(*all));
+	size_t n = 0;
+
+	if (r->q->auth)
+		all[n++] = AUTH_ARGS(&r->ap);
+	for (size_t i = 0; i < nargs; i++)
+		all[n++] = args[i];
+	if (numbered && o->numbered_token)
+		all[n++] = DB_STRN((const char *)r->ap.hash, SHA256_LEN);
+	all[n++] = DB_INT(r->page.bound);
+	all[n++] = DB_INT(r->page.limit);
+	all[n++] = DB_INT(r->page.offset);
+	*out = all;
+	*nout = n;
+	return sql;
+}
+
+/* The list's canonical path, its {name} segment (if any) the route's first parameter. */
+static void list_path(struct strbuf *sb, const struct http_request *req, const char *path)
+{
+	const char *open = strchr(path, '{'), *close = open ? strchr(open, '}') : NULL;
+	if (!close || !req->nparams) {
+		strbuf_addstr(sb, path);
+		return;
+	}
+	strbuf_add(sb, path, (size_t)(open - path));
+	strbuf_addf(sb, "%lld", req->params[0].num);
+	strbuf_addstr(sb, close + 1);
+}
+
+int page_serve(struct http_request *req, struct http_response *resp, struct page_request *r,
+	       long long viewer, const struct db_arg *args, size_t nargs)
+{
+	const struct page_query *q = r->q;
+	const struct page *p = &r->page;
+	struct strbuf path = STRBUF_INIT;
 	struct db_stmt *st;
+	struct db_arg *all;
+	size_t nall;
+	const char *sql = statement(r, args, nargs, &all, &nall);
 	size_t alloc = p->limit < 64 ? (size_t)p->limit : 64; /* page_all has no real limit */
 	long long *keys = xcalloc(alloc, sizeof(*keys));
 	struct json_object *items = json_object_new_array();
 	size_t n = 0;
 	int rc, status = 0;
 
-	args[nargs - 3] = DB_INT(p->bound);
-	args[nargs - 2] = DB_INT(p->limit);
-	args[nargs - 1] = DB_INT(p->offset);
-	if (!(rc = db_run(&st, p->backward ? backward_sql : forward_sql, args, nargs))) {
+	if (!(rc = db_run(&st, sql, all, nall))) {
 		while ((rc = db_next(st)) == 1 && n < (size_t)p->limit) {
 			struct json_object *o;
 			/* The first row proves the token (every row carries its columns). */
-			if (ap && !n && (status = auth_end(req, resp, ap, st, auth_col, a)))
+			if (q->auth && !n &&
+			    (status = auth_end(req, resp, &r->ap, st, q->row->ncols, &r->auth)))
 				break;
-			if (ap && !n)
-				viewer = a->user_id;
+			if (q->auth && !n)
+				viewer = r->auth.user_id;
 			o = json_object_new_object();
 			if (n == alloc)
 				keys = xrealloc(keys, (alloc *= 2) * sizeof(*keys));
 			keys[n++] = db_int(st, 0);
-			row(o, st, viewer, req->api_version);
+			q->row->json(o, st, viewer, req->api_version);
 			json_object_array_add(items, o);
 		}
 		db_done(st);
 	}
 	/* No row at all: an empty page, or a token that is not valid. */
-	if (ap && !n && rc >= 0 && !status)
-		status = auth_end(req, resp, ap, NULL, 0, a);
-	if (status) {
-		json_object_put(items);
-		free(keys);
-		return status;
-	}
+	if (q->auth && !n && rc >= 0 && !status)
+		status = auth_end(req, resp, &r->ap, NULL, 0, &r->auth);
+	if (status)
+		goto out;
 	/*
 	 * More in list order: the extra row tells when reading forward; reading backward (the
 	 * cursor against list order), a one-row probe from the page's far edge (keys[0], the row
@@ -292,33 +354,28 @@ static int list(struct http_request *req, struct http_response *resp, const stru
 	 */
 	bool more_next = n > (size_t)p->per_page;
 	if (rc >= 0 && p->backward) {
-		rc = probe(forward_sql, args, nargs, n ? keys[0] : p->bound);
+		rc = probe(r->order->forward, all, nall, n ? keys[0] : p->bound);
 		more_next = rc == 1;
 	}
 	if (rc < 0) {
-		json_object_put(items);
-		free(keys);
-		return resp_db_error(resp, rc);
+		status = resp_db_error(resp, rc);
+		goto out;
 	}
-	answer(p, req, resp, path, name, items, keys, more_next);
+	list_path(&path, req, q->path);
+	answer(p, req, resp, path.buf, q->name, items, keys, more_next);
+	items = NULL; /* answer took it */
+	status = 200;
+out:
+	json_object_put(items);
+	strbuf_release(&path);
 	free(keys);
-	return 200;
+	free(all);
+	return status;
 }
 
-int page_list(struct http_request *req, struct http_response *resp, const struct page *p,
-	      const char *forward_sql, const char *backward_sql, struct db_arg *args, size_t nargs,
-	      page_row_fn row, long long viewer, const char *path, const char *name)
+int page_list(struct http_request *req, struct http_response *resp, const struct page_query *q)
 {
-	struct auth unused;
-	return list(req, resp, p, forward_sql, backward_sql, args, nargs, row, viewer, NULL, 0,
-		    &unused, path, name);
-}
-
-int page_list_auth(struct http_request *req, struct http_response *resp, const struct page *p,
-		   const char *forward_sql, const char *backward_sql, struct db_arg *args,
-		   size_t nargs, page_row_fn row, const struct auth_pending *ap, unsigned auth_col,
-		   struct auth *a, const char *path, const char *name)
-{
-	return list(req, resp, p, forward_sql, backward_sql, args, nargs, row, 0, ap, auth_col, a,
-		    path, name);
+	struct page_request r;
+	int status = page_start(req, resp, q, &r);
+	return status ? status : page_serve(req, resp, &r, 0, NULL, 0);
 }

@@ -54,26 +54,89 @@ typedef void (*page_row_fn)(struct json_object *o, const struct db_stmt *st, lon
 			    int version);
 
 /*
- * Run a list statement (forward or backward per p) and answer the page: `name` (the items, in
- * list order, at most per_page), next_link_bool, pagination and the Link header (version 0:
- * the items and, unless p->v0_unflagged, next_link_bool). args end with
- * three slots that this fills with p's bound, limit and offset. path is the list's canonical
- * path under the base path ("/messages/since/5"); the query's own filters are repeated in the
- * links, credentials and paging parameters are not. Returns the HTTP status.
+ * A kind of list item: its renderer for each response format, and the columns a row has (the key
+ * first; in a list that authenticates, AUTH_COLUMNS follow them). Defined once by the module that
+ * owns the row (message_row serves every list of messages): a new response format is a new
+ * member here, filled in once per kind of item, not code in each list.
  */
-int page_list(struct http_request *req, struct http_response *resp, const struct page *p,
-	      const char *forward_sql, const char *backward_sql, struct db_arg *args, size_t nargs,
-	      page_row_fn row, long long viewer, const char *path, const char *name);
+struct page_row {
+	page_row_fn json;
+	unsigned ncols;
+};
 
 /*
- * page_list with the caller's authentication in the list statements themselves (see auth_begin
- * in auth.h): one round trip for both. The statements bind AUTH_ARGS first and select
- * AUTH_COLUMNS from column auth_col on; the viewer is the token's user (*a). Answers auth_end's
- * errors too (when no row comes back, the token is looked up alone).
+ * An order of a list: the statements reading it by its key (column 0, an integer), largest
+ * first (newest_first) or smallest first. forward reads in list order from a bound (exclusive)
+ * with an offset: page numbers and the cursor that continues the list; backward against list
+ * order: the cursor that goes back (its rows are reversed before answering). Both bind, after
+ * the list's own parameters, the bound, the limit and the offset.
  */
-int page_list_auth(struct http_request *req, struct http_response *resp, const struct page *p,
-		   const char *forward_sql, const char *backward_sql, struct db_arg *args,
-		   size_t nargs, page_row_fn row, const struct auth_pending *ap, unsigned auth_col,
-		   struct auth *a, const char *path, const char *name);
+struct page_order {
+	bool newest_first;
+	const char *forward;
+	const char *backward;
+	/*
+	 * Optional: forward for a page number past the first, when another plan skips rows more
+	 * cheaply; with numbered_token it binds the token's hash once more after the list's own
+	 * parameters (a subquery of its own).
+	 */
+	const char *numbered;
+	bool numbered_token;
+};
+
+/*
+ * A list, described once as a static const (the way cgit keeps each command's needs in its
+ * table): how to read it, how to write its items, where it lives. page_start and page_serve do
+ * the rest for every list.
+ */
+struct page_query {
+	/* Under the base path; a {name} segment stands for the route's first parameter. */
+	const char *path;
+	const char *name; /* the items' array in the answer */
+	const struct page_row *row;
+	/*
+	 * The list's orders, the default first. Each list has only its default today; a new order
+	 * (order=field.direction) is a new row of this table with its own statements.
+	 */
+	const struct page_order *orders;
+	long long per_page; /* when the query gives none */
+	/* Authenticate in the list's statements (auth_begin in auth.h): AUTH_ARGS bound first. */
+	bool auth;
+	bool page_in_path; /* the route's first parameter, when it has one, is the page number */
+	bool v0_unflagged; /* version 0 answers the items alone, without next_link_bool */
+	bool v0_whole; /* version 0 answers the whole list on one page (page_all) */
+};
+
+/* One request's reading of a list: filled by page_start, used by page_serve. */
+struct page_request {
+	const struct page_query *q;
+	const struct page_order *order;
+	struct page page;
+	struct auth_pending ap; /* q->auth: the credentials presented */
+	struct auth auth; /* q->auth: the caller, once page_serve has read the token's row */
+};
+
+/*
+ * Start reading list q: with q->auth the credentials (auth_begin), then the paging parameters
+ * (page_parse). Returns 0, or the status of the answer it made; a token that is not valid answers
+ * before a 400 of the parameters, as everywhere.
+ */
+int page_start(struct http_request *req, struct http_response *resp, const struct page_query *q,
+	       struct page_request *r);
+
+/*
+ * Read the page and answer it: `name` (the items, in list order, at most per_page),
+ * next_link_bool, pagination and the Link header (version 0: the items and, unless
+ * v0_unflagged, next_link_bool). args are the list's own parameters (borrowed), bound after
+ * AUTH_ARGS and before the bound, limit and offset. viewer is the caller of a list that
+ * authenticated beforehand; with q->auth it is the token's user, and the answer is auth_end's
+ * when the token is not valid (when no row comes back, the token is looked up alone). The links
+ * repeat the query's own filters, not credentials or paging parameters. Returns the HTTP status.
+ */
+int page_serve(struct http_request *req, struct http_response *resp, struct page_request *r,
+	       long long viewer, const struct db_arg *args, size_t nargs);
+
+/* page_start, then page_serve, for a list that authenticates itself and binds nothing else. */
+int page_list(struct http_request *req, struct http_response *resp, const struct page_query *q);
 
 #endif

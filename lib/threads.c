@@ -70,23 +70,25 @@ static void thread_json(struct json_object *o, const struct db_stmt *st, long lo
 	strbuf_release(&names);
 }
 
+static const struct page_row thread_row = { .json = thread_json, .ncols = THREADS_NCOLS };
+
+static const struct page_order threads_orders[] = {
+	{ .newest_first = true,
+	  .forward = THREADS_SQL("<", "DESC"),
+	  .backward = THREADS_SQL(">", "ASC") },
+};
+
+static const struct page_query threads_list_query = {
+	.path = "/messages/threads",
+	.name = "threads",
+	.row = &thread_row,
+	.orders = threads_orders,
+	.per_page = 20,
+	.auth = true,
+	.page_in_path = true,
+};
+
 int threads_list(struct http_request *req, struct http_response *resp)
 {
-	static const char forward[] = THREADS_SQL("<", "DESC");
-	static const char backward[] = THREADS_SQL(">", "ASC");
-	struct auth_pending ap;
-	struct page p;
-	struct auth a;
-	int ret;
-
-	if ((ret = auth_begin(req, resp, AUTH_READ, &ap)))
-		return ret;
-	if ((ret = page_parse(req, resp, req->nparams ? req->params[0].num : 0, 20, true, &p))) {
-		/* A token that is not valid answers first, as everywhere (it replaces the 400). */
-		int st = auth_end(req, resp, &ap, NULL, 0, &a);
-		return st ? st : ret;
-	}
-	struct db_arg args[] = { AUTH_ARGS(&ap), DB_NULL, DB_NULL, DB_NULL };
-	return page_list_auth(req, resp, &p, forward, backward, args, DB_NARGS(args), thread_json,
-			      &ap, THREADS_NCOLS, &a, "/messages/threads", "threads");
+	return page_list(req, resp, &threads_list_query);
 }

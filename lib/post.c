@@ -1,0 +1,340 @@
+/* post.c: writing posts in their transaction, Idempotency-Key, and the approval check. */
+#include "post.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "body.h"
+#include "conf.h"
+#include "db.h"
+#include "render.h"
+#include "router.h"
+#include "sha256.h"
+#include "token.h"
+#include "utf8.h"
+#include "wire.h"
+
+#include "banned.h"
+
+#define IDEMPOTENCY_KEY_MAX 128
+#define POST_ATTEMPTS 3
+
+const char *post_text(const struct http_request *req, struct http_response *resp, size_t *len)
+{
+	size_t n;
+	const char *s = body_string(req, resp, "message_text", true, 0, SIZE_MAX, &n);
+	if (!s)
+		return NULL;
+	while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	size_t chars = utf8_length(s, n);
+	if (!chars) {
+		resp_invalid_param(resp, "message_text", "missing", "Write something.");
+		return NULL;
+	}
+	if (chars > (size_t)conf.messaging_max_chars) {
+		resp_invalid_param(resp, "message_text", "too_long",
+				   "%zu chars entered. Max is %lld.", chars,
+				   conf.messaging_max_chars);
+		return NULL;
+	}
+	*len = n;
+	return s;
+}
+
+void post_init(struct post *p, enum post_kind kind, long long author_id, const char *markup,
+	       size_t len)
+{
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->author_id = author_id;
+	p->markup = markup;
+	p->markup_len = len;
+	strbuf_init(&p->html, 0);
+	strvec_init(&p->member_names);
+	struct strbuf users = STRBUF_INIT;
+	strbuf_addf(&users, "%s/users", conf.http_base_path);
+	render_text(&p->html, markup, len, users.buf);
+	strbuf_release(&users);
+}
+
+void post_add_member(struct post *p, long long user_id, const char *name)
+{
+	/* member_ids grows with the names: member_ids[i] is member_names.v[i]'s user. */
+	p->member_ids = xrealloc(p->member_ids, (p->member_names.nr + 1) * sizeof(*p->member_ids));
+	p->member_ids[p->member_names.nr] = user_id;
+	strvec_push(&p->member_names, name);
+}
+
+void post_release(struct post *p)
+{
+	strbuf_release(&p->html);
+	strvec_clear(&p->member_names);
+	free(p->member_ids);
+	p->member_ids = NULL;
+}
+
+/* Insert the message row (parent 0 for a starter) and return its id. */
+static int insert_message(struct post *p, long long parent_id, const char *names, size_t names_len,
+			  long long *id)
+{
+	static const char sql[] = "INSERT INTO messages (parent_id, author_id, message_markup, "
+				  "message_html, recipient_names) VALUES (?, ?, ?, ?, ?)";
+	int rc =
+		db_exec(sql, DB_ARGS(DB_INT(parent_id), DB_INT(p->author_id),
+				     DB_STRN(p->markup, p->markup_len),
+				     DB_STRN(p->html.buf, p->html.len), DB_STRN(names, names_len)));
+	*id = (long long)db_insert_id();
+	return rc;
+}
+
+/* Give message id to the stream of every member of thread. */
+static int fan_out(long long thread_id, long long id, long long author_id)
+{
+	static const char sql[] = "INSERT INTO inbox (user_id, message_id, author_id) "
+				  "SELECT user_id, ?, ? FROM thread_members WHERE thread_id = ?";
+	return db_exec(sql, DB_ARGS(DB_INT(id), DB_INT(author_id), DB_INT(thread_id)));
+}
+
+/* A starter: the message (its recipient_names the members' names), its members, streams. */
+static int store_starter(struct post *p, long long *id)
+{
+	/* Every member in one statement (their ids as a JSON array), not one round trip each. */
+	static const char members[] = "INSERT INTO thread_members (thread_id, user_id, "
+				      "last_message_id) SELECT ?, j.id, ? "
+				      "FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j";
+	struct strbuf names = STRBUF_INIT, ids = STRBUF_INIT;
+	for (size_t i = 0; i < p->member_names.nr; i++)
+		strbuf_addf(&names, "%s%s", i ? " " : "", p->member_names.v[i]);
+	int rc = insert_message(p, 0, names.buf, names.len, id);
+	if (!rc) {
+		for (size_t i = 0; i < p->member_names.nr; i++)
+			strbuf_addf(&ids, "%c%lld", i ? ',' : '[', p->member_ids[i]);
+		strbuf_addch(&ids, ']');
+		rc = db_exec(members, DB_ARGS(DB_INT(*id), DB_INT(*id), DB_STRN(ids.buf, ids.len)));
+	}
+	strbuf_release(&names);
+	strbuf_release(&ids);
+	return rc ? rc : fan_out(*id, *id, p->author_id);
+}
+
+/* A reply: the message (the starter's recipient_names), the thread's counters, the streams. */
+static int store_reply(struct post *p, long long *id)
+{
+	/* Locking the starter first serialises replies to one thread: counters stay exact. */
+	static const char lock[] =
+		"SELECT recipient_names FROM messages WHERE message_id = ? FOR UPDATE";
+	static const char count[] =
+		"UPDATE messages SET reply_count = reply_count + 1, last_message_id = ?, "
+		"last_author_id = ?, last_message_at = NOW() WHERE message_id = ?";
+	static const char activity[] =
+		"UPDATE thread_members SET last_message_id = ? WHERE thread_id = ?";
+	struct strbuf names = STRBUF_INIT;
+	struct db_stmt *st;
+	int rc = db_run(&st, lock, DB_ARGS(DB_INT(p->thread_id)));
+	if (rc)
+		return rc;
+	if ((rc = db_next(st)) == 1)
+		strbuf_addstr(&names, db_str(st, 0, NULL));
+	db_done(st);
+	if (rc == 0)
+		rc = DB_ERROR; /* the starter is never removed */
+	if (rc < 0)
+		goto out;
+	if (!(rc = insert_message(p, p->thread_id, names.buf, names.len, id)) &&
+	    !(rc = db_exec(count,
+			   DB_ARGS(DB_INT(*id), DB_INT(p->author_id), DB_INT(p->thread_id)))) &&
+	    !(rc = db_exec(activity, DB_ARGS(DB_INT(*id), DB_INT(p->thread_id)))))
+		rc = fan_out(p->thread_id, *id, p->author_id);
+out:
+	strbuf_release(&names);
+	return rc;
+}
+
+/* The Idempotency-Key header: absent (NULL), or 1–128 visible ASCII characters. */
+static int idempotency_key(const struct http_request *req, struct http_response *resp,
+			   const char **key)
+{
+	const char *k = http_env(req, "HTTP_IDEMPOTENCY_KEY");
+	*key = NULL;
+	if (!k)
+		return 0;
+	size_t n = strlen(k);
+	bool ok = n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = k[i] > 0x20 && k[i] < 0x7f;
+	if (!ok)
+		return resp_error(resp, ERR_INVALID_HEADER,
+				  "Idempotency-Key must be 1 to %d visible ASCII characters",
+				  IDEMPOTENCY_KEY_MAX);
+	*key = k;
+	return 0;
+}
+
+/* What makes two posts "the same request": the route, its target, and the body. */
+static void request_hash(const struct http_request *req, uint8_t out[SHA256_LEN])
+{
+	struct sha256 c;
+	const char *body = json_object_to_json_string_ext(req->body, JSON_C_TO_STRING_PLAIN);
+	sha256_init(&c);
+	sha256_update(&c, req->route->pattern, strlen(req->route->pattern) + 1);
+	for (size_t i = 0; i < req->nparams; i++)
+		sha256_update(&c, req->params[i].str, strlen(req->params[i].str) + 1);
+	sha256_update(&c, body, strlen(body));
+	sha256_final(&c, out);
+}
+
+static int created(const struct http_request *req, struct http_response *resp, long long id,
+		   bool replayed)
+{
+	json_object_object_add(resp_data(resp), "message_id", wire_int(req->api_version, id));
+	resp_header(resp, "Location", "%s/messages/%lld", conf.http_base_path, id);
+	if (replayed)
+		resp_header(resp, "Idempotent-Replayed", "true");
+	return 201;
+}
+
+/*
+ * The key is taken: replay the first answer, or refuse a different request. *retry is set when
+ * the record vanished or expired meanwhile (and was removed): the post should be tried again.
+ */
+static int replay(const struct http_request *req, struct http_response *resp, long long user,
+		  const char *key, const uint8_t hash[SHA256_LEN], bool *retry)
+{
+	static const char find[] = "SELECT request_hash, message_id, "
+				   "created_at > NOW() - INTERVAL 1 DAY FROM idempotency_keys "
+				   "WHERE user_id = ? AND idem_key = ?";
+	static const char expire[] = "DELETE FROM idempotency_keys WHERE user_id = ? AND "
+				     "idem_key = ? AND created_at <= NOW() - INTERVAL 1 DAY";
+	struct db_stmt *st;
+	size_t len = 0;
+	long long id = 0;
+	bool same = false, fresh = false;
+	int rc = db_run(&st, find, DB_ARGS(DB_INT(user), DB_STR(key)));
+	*retry = false;
+	if (rc)
+		return resp_db_error(resp, rc);
+	if ((rc = db_next(st)) == 1) {
+		const char *stored = db_str(st, 0, &len);
+		same = len == SHA256_LEN && token_equal(stored, len, hash, SHA256_LEN);
+		id = db_int(st, 1);
+		fresh = db_int(st, 2) != 0;
+	}
+	db_done(st);
+	if (rc < 0)
+		return resp_db_error(resp, rc);
+	if (rc == 0 || !fresh) {
+		if (rc == 1 && (rc = db_exec(expire, DB_ARGS(DB_INT(user), DB_STR(key)))))
+			return resp_db_error(resp, rc);
+		*retry = true;
+		return 0;
+	}
+	if (!same)
+		return resp_error(resp, ERR_IDEMPOTENCY_KEY_REUSED,
+				  "this Idempotency-Key was used for a different request");
+	return created(req, resp, id, true);
+}
+
+int post_store(struct post *p, long long *id)
+{
+	return p->kind == POST_REPLY ? store_reply(p, id) : store_starter(p, id);
+}
+
+int post_run(struct http_request *req, struct http_response *resp, struct post *p)
+{
+	static const char claim[] =
+		"INSERT INTO idempotency_keys (user_id, idem_key, request_hash, "
+		"message_id) VALUES (?, ?, ?, 0)";
+	static const char finish[] = "UPDATE idempotency_keys SET message_id = ? "
+				     "WHERE user_id = ? AND idem_key = ?";
+	uint8_t hash[SHA256_LEN];
+	const char *key;
+	long long id = 0;
+	int status, rc = DB_CONFLICT;
+
+	if ((status = idempotency_key(req, resp, &key)))
+		return status;
+	if (key)
+		request_hash(req, hash);
+	for (int attempt = 0; attempt < POST_ATTEMPTS && rc == DB_CONFLICT; attempt++) {
+		if ((rc = db_begin()))
+			break;
+		if (key) {
+			rc = db_exec(claim, DB_ARGS(DB_INT(p->author_id), DB_STR(key),
+						    DB_STRN((const char *)hash, sizeof(hash))));
+			if (rc == DB_DUPLICATE) {
+				/* Committed by an earlier request with this key (we waited for it).
+				 */
+				bool retry;
+				db_rollback();
+				if ((status = replay(req, resp, p->author_id, key, hash, &retry)) ||
+				    !retry)
+					return status;
+				rc = DB_CONFLICT;
+				continue;
+			}
+			if (rc == DB_CONFLICT) {
+				db_rollback();
+				return resp_error(resp, ERR_IDEMPOTENCY_IN_FLIGHT, NULL);
+			}
+		}
+		if (!rc)
+			rc = post_store(p, &id);
+		if (!rc && key)
+			rc = db_exec(finish,
+				     DB_ARGS(DB_INT(id), DB_INT(p->author_id), DB_STR(key)));
+		if (!rc)
+			rc = db_commit();
+		else
+			db_rollback();
+	}
+	if (rc)
+		return resp_db_error(resp, rc);
+	return created(req, resp, id, false);
+}
+
+/* One recipient's standing: record why they may not be messaged, if they may not. */
+static void check_one(struct http_response *resp, const char *name, const char *status)
+{
+	if (status && !strcmp(status, "approved"))
+		return;
+	struct strbuf at = STRBUF_INIT;
+	strbuf_addf(&at, "@%s", name);
+	if (!status)
+		resp_invalid_param(resp, at.buf, "not_asked",
+				   "%s has not approved you: ask with POST /lists/request/%s.",
+				   at.buf, name);
+	else if (!strcmp(status, "pending"))
+		resp_invalid_param(resp, at.buf, "pending",
+				   "%s has not decided on your request yet.", at.buf);
+	else
+		resp_invalid_param(resp, at.buf, "rejected", "%s declined your request.", at.buf);
+	strbuf_release(&at);
+}
+
+int post_check_approvals(struct http_response *resp, long long author_id, const long long *ids,
+			 const char *const *names, size_t n, long long exempt_id)
+{
+	static const char sql[] =
+		"SELECT status FROM approvals WHERE requester_id = ? AND approver_id = ?";
+	if (!conf.messaging_require_approval)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct db_stmt *st;
+		if (ids[i] == author_id || ids[i] == exempt_id)
+			continue;
+		int rc = db_run(&st, sql, DB_ARGS(DB_INT(author_id), DB_INT(ids[i])));
+		if (rc)
+			return rc;
+		rc = db_next(st);
+		if (rc >= 0)
+			check_one(resp, names[i], rc == 1 ? db_str(st, 0, NULL) : NULL);
+		db_done(st);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
