@@ -11,11 +11,10 @@
 #include "db.h"
 #include "page.h"
 #include "post.h"
+#include "validate.h"
 #include "wire.h"
 
 #include "banned.h"
-
-#define SYSTEM_USER "kinglet"
 
 /* An active user by name: *id is 0 when there is none. 0 or a db rc. */
 static int find_user(const char *name, long long *id, struct strbuf *canonical)
@@ -53,7 +52,7 @@ int lists_request(struct http_request *req, struct http_response *resp)
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}
-	if (!target || !strcmp(name.buf, SYSTEM_USER)) {
+	if (!target || !strcmp(name.buf, USERS_SYSTEM_NAME)) {
 		ret = resp_error(resp, ERR_NOT_FOUND, "no such user");
 		goto out;
 	}
@@ -144,7 +143,7 @@ static int tell_requester(long long requester, const char *requester_name,
 	long long system_id;
 	struct post p;
 	long long id;
-	int rc = find_user(SYSTEM_USER, &system_id, &canonical);
+	int rc = find_user(USERS_SYSTEM_NAME, &system_id, &canonical);
 	if (rc || !system_id) {
 		strbuf_release(&canonical);
 		return rc ? rc : DB_ERROR;
@@ -156,7 +155,7 @@ static int tell_requester(long long requester, const char *requester_name,
 		strbuf_addf(&text, "@%s declined your request, @%s.", approver_name,
 			    requester_name);
 	post_init(&p, POST_STARTER, system_id, text.buf, text.len);
-	post_add_member(&p, system_id, SYSTEM_USER);
+	post_add_member(&p, system_id, USERS_SYSTEM_NAME);
 	post_add_member(&p, requester, requester_name);
 	rc = post_store(&p, &id);
 	post_release(&p);

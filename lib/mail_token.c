@@ -3,7 +3,7 @@
 #include "mail_token.h"
 
 #include "token.h"
-#include "users.h" /* USERS_SYSTEM_NAME */
+#include "validate.h"
 
 #include "banned.h"
 

@@ -17,7 +17,6 @@
 #include "throttle.h"
 #include "timefmt.h"
 #include "token.h"
-#include "users.h" /* USERS_SYSTEM_NAME */
 #include "wire.h"
 
 #include "banned.h"

@@ -29,12 +29,6 @@ int users_password_forgot(struct http_request *req, struct http_response *resp);
 int users_password_change(struct http_request *req, struct http_response *resp);
 
 /*
- * The system account that writes approval decisions (sql/003_lists.sql): no sign-up can take the
- * name, and no authentication flow accepts it (API.md §2).
- */
-#define USERS_SYSTEM_NAME "kinglet"
-
-/*
  * The body's "email" (required or not), checked as an address; NULL when absent or invalid (then
  * recorded as an invalid param). Borrowed from the request body.
  */

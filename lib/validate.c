@@ -23,8 +23,8 @@ bool validate_user_name(const char *s, size_t len)
 
 bool validate_user_name_reserved(const char *s)
 {
-	static const char *const reserved[] = { "login",    "password", "tokens", "session",
-						"activate", "kinglet",	NULL };
+	static const char *const reserved[] = { "login",    "password",	       "tokens", "session",
+						"activate", USERS_SYSTEM_NAME, NULL };
 	for (const char *const *r = reserved; *r; r++)
 		if (!strcasecmp(s, *r))
 			return true;

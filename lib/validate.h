@@ -6,6 +6,11 @@
 #include <stddef.h>
 
 #define USER_NAME_MAX 30
+/*
+ * The system account that writes approval decisions (sql/003_lists.sql): no sign-up can take the
+ * name, and no authentication flow accepts it (API.md §2).
+ */
+#define USERS_SYSTEM_NAME "kinglet"
 #define EMAIL_MAX 254
 
 /* 1–30 of [A-Za-z0-9_]. */
