@@ -24,7 +24,7 @@ SERVER_CONFS  = conf/apache-kinglet.conf conf/apache-kinglet-fcgid.conf conf/ngi
                 conf/kinglet-fcgi@.service
 
 CC      ?= cc
-PKGS     = fcgi json-c libmariadb
+PKGS     = fcgi json-c libmariadb libcrypto
 WARN     = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -fno-common
 CFLAGS  ?= -O2 -g
