@@ -192,6 +192,14 @@ fuzz-bins: deps
 .SECONDARY: $(FUZZ_BINS:=.o)
 $(FUZZ_BUILD)/tests/fuzz/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+# fuzz_head routes with the programs' own tables: their objects, with main() made local so that
+# libFuzzer's runs.
+FUZZ_TABLES = $(PROGRAMS:%=$(FUZZ_BUILD)/cgi-bin/%.table.o)
+.SECONDARY: $(FUZZ_TABLES) $(PROGRAMS:%=$(FUZZ_BUILD)/cgi-bin/%.o)
+$(FUZZ_BUILD)/cgi-bin/%.table.o: $(FUZZ_BUILD)/cgi-bin/%.o
+	objcopy --localize-symbol=main $< $@
+$(FUZZ_BUILD)/tests/fuzz/fuzz_head: $(FUZZ_BUILD)/tests/fuzz/fuzz_head.o $(FUZZ_TABLES) $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 fuzz: fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run --fuzz-only
 # Into the committed corpora, what make fuzz found that adds coverage (libFuzzer's -merge=1).
