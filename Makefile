@@ -24,7 +24,7 @@ SERVER_CONFS  = conf/apache-kinglet.conf conf/apache-kinglet-fcgid.conf conf/ngi
                 conf/kinglet-fcgi@.service
 
 CC      ?= cc
-PKGS     = fcgi json-c libmariadb
+PKGS     = fcgi json-c libmariadb libcrypto
 WARN     = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -fno-common
 CFLAGS  ?= -O2 -g
@@ -133,6 +133,14 @@ fuzz-bins: deps
 	  EXTRA_LDFLAGS='-fsanitize=fuzzer,address,undefined' $(FUZZ_BINS)
 .SECONDARY: $(FUZZ_BINS:=.o)
 $(FUZZ_BUILD)/tests/fuzz/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+# fuzz_head routes with the programs' own tables: their objects, with main() made local so that
+# libFuzzer's runs.
+FUZZ_TABLES = $(PROGRAMS:%=$(FUZZ_BUILD)/cgi-bin/%.table.o)
+.SECONDARY: $(FUZZ_TABLES) $(PROGRAMS:%=$(FUZZ_BUILD)/cgi-bin/%.o)
+$(FUZZ_BUILD)/cgi-bin/%.table.o: $(FUZZ_BUILD)/cgi-bin/%.o
+	objcopy --localize-symbol=main $< $@
+$(FUZZ_BUILD)/tests/fuzz/fuzz_head: $(FUZZ_BUILD)/tests/fuzz/fuzz_head.o $(FUZZ_TABLES) $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 fuzz: fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run --fuzz-only

@@ -15,7 +15,7 @@
 #include "banned.h"
 #include "conf.h"
 #include "db.h"
-#include "sha256.h"
+#include "digest.h"
 #include "strbuf.h"
 
 enum { MAX_ARGS = 16 };

@@ -11,6 +11,9 @@ static const struct route routes[] = {
 	{ "GET", "/lists/reject/{name}", lists_reject, RL_DEFAULT },
 	{ "POST", "/lists/reject/{name}", lists_reject, RL_DEFAULT },
 };
+/* Not static: the header fuzz target routes with every program's own table. */
+const struct route *const lists_routes = routes;
+const size_t lists_nroutes = sizeof(routes) / sizeof(routes[0]);
 
 int main(int argc, char **argv)
 {

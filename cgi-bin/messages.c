@@ -10,6 +10,9 @@ static const struct route routes[] = {
 	{ "GET", "/messages/{id}", messages_get, RL_DEFAULT },
 	{ "DELETE", "/messages/{id}", messages_delete, RL_DEFAULT },
 };
+/* Not static: the header fuzz target routes with every program's own table. */
+const struct route *const messages_routes = routes;
+const size_t messages_nroutes = sizeof(routes) / sizeof(routes[0]);
 
 int main(int argc, char **argv)
 {

@@ -6,6 +6,9 @@ static const struct route routes[] = {
 	{ "GET", "/messages/{id}/replies", replies_list, RL_DEFAULT },
 	{ "POST", "/messages/{id}/replies", replies_create, RL_POST },
 };
+/* Not static: the header fuzz target routes with every program's own table. */
+const struct route *const replies_routes = routes;
+const size_t replies_nroutes = sizeof(routes) / sizeof(routes[0]);
 
 int main(int argc, char **argv)
 {

@@ -8,6 +8,9 @@ static const struct route routes[] = {
 	{ "GET", "/health", service_health, RL_DEFAULT },
 	{ "GET", "/openapi.json", service_openapi, RL_DEFAULT },
 };
+/* Not static: the header fuzz target routes with every program's own table. */
+const struct route *const service_routes = routes;
+const size_t service_nroutes = sizeof(routes) / sizeof(routes[0]);
 
 int main(int argc, char **argv)
 {

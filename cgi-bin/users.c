@@ -25,6 +25,9 @@ static const struct route routes[] = {
 	{ "DELETE", "/users/tokens/{id}", sessions_token_revoke, RL_DEFAULT },
 	{ "GET", "/users/{name}", users_profile, RL_DEFAULT },
 };
+/* Not static: the header fuzz target routes with every program's own table. */
+const struct route *const users_routes = routes;
+const size_t users_nroutes = sizeof(routes) / sizeof(routes[0]);
 
 int main(int argc, char **argv)
 {

@@ -8,7 +8,7 @@
 #include "conf.h"
 #include "db.h"
 #include "http.h"
-#include "sha256.h"
+#include "digest.h"
 #include "strbuf.h"
 #include "validate.h"
 

@@ -8,7 +8,7 @@
 #include "db.h"
 #include "http.h"
 #include "page.h"
-#include "sha256.h"
+#include "digest.h"
 #include "strbuf.h"
 
 /*

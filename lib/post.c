@@ -10,7 +10,7 @@
 #include "db.h"
 #include "render.h"
 #include "router.h"
-#include "sha256.h"
+#include "digest.h"
 #include "token.h"
 #include "utf8.h"
 #include "wire.h"

@@ -72,6 +72,9 @@ void resp_header(struct http_response *resp, const char *name, const char *fmt, 
 	strbuf_addstr(&resp->headers, "\r\n");
 }
 
+/* system_fmt is the callers' printf format (clang checks the va_list use against it). */
+static int verror(struct http_response *resp, enum err_code e, const char *user_message,
+		  const char *system_fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 static int verror(struct http_response *resp, enum err_code e, const char *user_message,
 		  const char *system_fmt, va_list ap)
 {

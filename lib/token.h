@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sha256.h"
+#include "digest.h"
 #include "strbuf.h"
 
 #define TOKEN_BYTES 32

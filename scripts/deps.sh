@@ -5,8 +5,11 @@ set -euo pipefail
 # One list; later issues append to it. The web servers: lighttpd (make run), Apache with mod_fcgid
 # and nginx with spawn-fcgi (make test runs the integration tests through each of them); acl's
 # setfacl lets their www-data search a checkout's mode-700 parent (scripts/stack-lib.sh).
-PACKAGES=(build-essential pkg-config libfcgi-dev libjson-c-dev libmariadb-dev libscrypt-dev
+# libssl-dev: libcrypto's headers (SHA-256, HMAC). libfcgi-bin: cgi-fcgi, which the CGI tier
+# (tests/integration/t0050-cgi.sh) sends FastCGI requests with.
+PACKAGES=(build-essential pkg-config libfcgi-dev libjson-c-dev libmariadb-dev libscrypt-dev libssl-dev
 	mariadb-server mariadb-client lighttpd apache2 libapache2-mod-fcgid nginx spawn-fcgi multiwatch
+	libfcgi-bin
 	libcmocka-dev curl jq clang-format clang-tidy cppcheck shellcheck acl)
 # The OpenAPI checks and the /scalar page test (make test): Node.js and npm (make installs the npm
 # packages into build/node; their pins run on Debian 12's Node.js 18 and on newer ones) and a headless

@@ -9,51 +9,28 @@
 /*
  * Input: lines (LF) REQUEST_URI, REQUEST_METHOD, X-Request-ID, X-Forwarded-For, Origin,
  * X-Kinglet-API-Version; the missing ones are not sent. The routes are every program's table in one
- * (router_match does not call handlers).
+ * (router_match does not call handlers), in the order of PROGRAMS: each program's own table, from
+ * its object (the Makefile links cgi-bin/<family>.o with its main() made local).
  */
-static const struct route routes[] = {
-	{ "GET", "/", NULL, RL_DEFAULT },
-	{ "GET", "/time", NULL, RL_DEFAULT },
-	{ "GET", "/health", NULL, RL_DEFAULT },
-	{ "GET", "/openapi.json", NULL, RL_DEFAULT },
-	{ "POST", "/users", NULL, RL_SIGNUP },
-	{ "PUT", "/users", NULL, RL_DEFAULT },
-	{ "PATCH", "/users", NULL, RL_DEFAULT },
-	{ "DELETE", "/users", NULL, RL_DEFAULT },
-	{ "GET", "/users/activate/{digest}", NULL, RL_DEFAULT },
-	{ "POST", "/users/activate", NULL, RL_DEFAULT },
-	{ "POST", "/users/activate/resend", NULL, RL_RESET },
-	{ "POST", "/users/login", NULL, RL_LOGIN },
-	{ "GET", "/users/{name}/logout", NULL, RL_DEFAULT },
-	{ "POST", "/users/{name}/logout", NULL, RL_DEFAULT },
-	{ "DELETE", "/users/{name}/logout", NULL, RL_DEFAULT },
-	{ "DELETE", "/users/session", NULL, RL_DEFAULT },
-	{ "POST", "/users/password", NULL, RL_RESET },
-	{ "PUT", "/users/password", NULL, RL_RESET },
-	{ "POST", "/users/tokens", NULL, RL_DEFAULT },
-	{ "GET", "/users/tokens", NULL, RL_DEFAULT },
-	{ "DELETE", "/users/tokens/{id}", NULL, RL_DEFAULT },
-	{ "GET", "/users/{name}", NULL, RL_DEFAULT },
-	{ "GET", "/messages", NULL, RL_DEFAULT },
-	{ "POST", "/messages", NULL, RL_POST },
-	{ "GET", "/messages/page/{page}", NULL, RL_DEFAULT },
-	{ "GET", "/messages/since/{epoch}", NULL, RL_DEFAULT },
-	{ "GET", "/messages/{id}", NULL, RL_DEFAULT },
-	{ "DELETE", "/messages/{id}", NULL, RL_DEFAULT },
-	{ "GET", "/messages/{id}/replies", NULL, RL_DEFAULT },
-	{ "POST", "/messages/{id}/replies", NULL, RL_POST },
-	{ "GET", "/messages/threads", NULL, RL_DEFAULT },
-	{ "GET", "/messages/threads/{page}", NULL, RL_DEFAULT },
-	{ "GET", "/messages/threads/page/{page}", NULL, RL_DEFAULT },
-	{ "GET", "/lists/request/{name}", NULL, RL_DEFAULT },
-	{ "POST", "/lists/request/{name}", NULL, RL_DEFAULT },
-	{ "GET", "/lists/requests", NULL, RL_DEFAULT },
-	{ "GET", "/lists/approve/{name}", NULL, RL_DEFAULT },
-	{ "POST", "/lists/approve/{name}", NULL, RL_DEFAULT },
-	{ "GET", "/lists/reject/{name}", NULL, RL_DEFAULT },
-	{ "POST", "/lists/reject/{name}", NULL, RL_DEFAULT },
-};
-#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+#define PROGRAM_TABLE(p)                                                                           \
+	extern const struct route *const p##_routes;                                               \
+	extern const size_t p##_nroutes;
+PROGRAM_TABLE(service)
+PROGRAM_TABLE(users)
+PROGRAM_TABLE(messages)
+PROGRAM_TABLE(replies)
+PROGRAM_TABLE(threads)
+PROGRAM_TABLE(lists)
+
+static struct route *routes;
+static size_t nroutes;
+
+static void add_routes(const struct route *table, size_t n)
+{
+	routes = xrealloc(routes, (nroutes + n) * sizeof(*routes));
+	memcpy(routes + nroutes, table, n * sizeof(*table));
+	nroutes += n;
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -65,6 +42,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    conf_set("http.cors_origins", "https://a.example", &err) < 0)
 		abort();
 	strbuf_release(&err);
+	add_routes(service_routes, service_nroutes);
+	add_routes(users_routes, users_nroutes);
+	add_routes(messages_routes, messages_nroutes);
+	add_routes(replies_routes, replies_nroutes);
+	add_routes(threads_routes, threads_nroutes);
+	add_routes(lists_routes, lists_nroutes);
 	return 0;
 }
 
@@ -89,7 +72,7 @@ static void check_route(const struct http_request *req)
 {
 	fuzz_assert(req->route);
 	fuzz_assert(!strcmp(req->route->method, req->is_head ? "GET" : req->method));
-	fuzz_assert(router_find(routes, NROUTES, req) == req->route);
+	fuzz_assert(router_find(routes, nroutes, req) == req->route);
 	for (size_t i = 0; i < req->nparams; i++)
 		fuzz_assert(req->params[i].num >= 0);
 }
@@ -133,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_assert(client && *client && !strchr(client, ','));
 	if (!status) {
 		check_decoded(&req);
-		status = router_match(routes, NROUTES, &req, &resp);
+		status = router_match(routes, nroutes, &req, &resp);
 		if (!status) {
 			check_route(&req);
 			resp_data(&resp);

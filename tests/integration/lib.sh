@@ -77,12 +77,115 @@ test_web_start() {
 	stack_die "could not start $WEB_SERVER for $KT_NAME"
 }
 
+# ---------------------------------------------------------------- the programs without a server
+# The middle tier (STYLE.md): the programs run directly, with the requests of the other tiers.
+# test_cgi_start MODE [key=value...]: fresh database kt_<file> and kinglet.conf as test_web_start
+# makes them; from then on api (and every helper built on it: api_json, make_user, post_message,
+# ...) runs the program a web server would route the path to (conf/lighttpd.conf.in):
+#   cgi      one process per request as plain CGI: the request in its environment and on standard
+#            input, the answer on standard output, exit status 0
+#   fastcgi  each program spawned once on a socket (spawn-fcgi), each request sent by cgi-fcgi
+# Sets WEB_DIR, WEB_LOG, WEB_MAIL, WEB_APP_CONF; test_done stops the programs and checks their
+# standard error. api takes the curl options -H, --data-binary (also @FILE) and -X.
+test_cgi_start() {
+	KT_CGI_MODE=$1
+	shift
+	[[ $KT_CGI_MODE == @(cgi|fastcgi) ]] || stack_die "test_cgi_start: MODE is cgi or fastcgi"
+	[ -z "${WEB_DIR:-}" ] || web_stop
+	web_init "$TEST_VAR/cgi/$KT_NAME" "$TEST_PORT" lighttpd
+	web_check_built
+	rm -rf "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/run"
+	mkdir -p "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/run"
+	db_provision "$KT_DB" fresh
+	db_migrate "$KT_DB" >/dev/null
+	web_write_app_conf "$KT_DB" scrypt.log2_n=10 scrypt.p=1 ratelimit.enabled=false "$@"
+	[ "$KT_CGI_MODE" = fastcgi ] || return 0
+	local prog tries
+	while IFS= read -r prog; do
+		KINGLET_CONF=$WEB_APP_CONF setsid spawn-fcgi -n -s "$WEB_DIR/run/$prog.sock" -- \
+			"$WEB_BUILD/cgi-bin/$prog" </dev/null >>"$WEB_PROGRAMS_STDERR" 2>&1 &
+	done < <(web_programs)
+	while IFS= read -r prog; do
+		for ((tries = 0; tries < 100; tries++)); do
+			[ -S "$WEB_DIR/run/$prog.sock" ] && break
+			sleep 0.1
+		done
+		[ -S "$WEB_DIR/run/$prog.sock" ] || stack_die "spawn-fcgi did not start $prog"
+	done < <(web_programs)
+}
+
+# kt_cgi_program PATH: the program the web server routes PATH to (conf/lighttpd.conf.in's order).
+kt_cgi_program() {
+	local path=${1%%\?*}
+	if [[ $path =~ ^/api/v1/users(/|$) ]]; then echo users
+	elif [[ $path =~ ^/api/v1/messages/threads(/|$) ]]; then echo threads
+	elif [[ $path =~ ^/api/v1/messages/[^/]+/replies(/|$) ]]; then echo replies
+	elif [[ $path =~ ^/api/v1/messages(/|$) ]]; then echo messages
+	elif [[ $path =~ ^/api/v1/lists(/|$) ]]; then echo lists
+	else echo service; fi
+}
+
+# kt_cgi_api METHOD PATH [curl args...]: api for test_cgi_start: the request as the CGI variables a
+# web server sets (RFC 3875: HTTP_* for the headers, CONTENT_TYPE, CONTENT_LENGTH).
+kt_cgi_api() {
+	local method=$1 path=$2 prog name value rc=0
+	shift 2
+	local -a env=(PATH="$PATH" KINGLET_CONF="$WEB_APP_CONF" GATEWAY_INTERFACE=CGI/1.1
+		SERVER_PROTOCOL=HTTP/1.1 REMOTE_ADDR=127.0.0.1 REQUEST_METHOD="$method" REQUEST_URI="$path")
+	printf '%s %s\n' "$method" "$path" >"$KT_TMP/request"
+	rm -f "$KT_TMP/cgi.in"
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-H | --header)
+			name=${2%%:*} value=${2#*:}
+			value=${value# }
+			name=${name^^}
+			name=${name//-/_}
+			case $name in
+			CONTENT_TYPE) env+=(CONTENT_TYPE="$value") ;;
+			*) env+=("HTTP_$name=$value") ;;
+			esac
+			;;
+		--data-binary)
+			if [[ $2 == @* ]]; then cp "${2#@}" "$KT_TMP/cgi.in"; else printf '%s' "$2" >"$KT_TMP/cgi.in"; fi
+			;;
+		-X) ;;
+		*) stack_die "kt_cgi_api: curl option $1 is not supported" ;;
+		esac
+		shift 2
+	done
+	if [ -e "$KT_TMP/cgi.in" ]; then
+		env+=(CONTENT_LENGTH="$(wc -c <"$KT_TMP/cgi.in")")
+	else
+		: >"$KT_TMP/cgi.in"
+	fi
+	prog=$(kt_cgi_program "$path")
+	if [ "$KT_CGI_MODE" = cgi ]; then
+		env -i "${env[@]}" "$WEB_BUILD/cgi-bin/$prog" <"$KT_TMP/cgi.in" >"$KT_TMP/cgi.out" \
+			2>>"$WEB_PROGRAMS_STDERR" || rc=$?
+	else
+		env -i "${env[@]}" cgi-fcgi -bind -connect "$WEB_DIR/run/$prog.sock" <"$KT_TMP/cgi.in" \
+			>"$KT_TMP/cgi.out" 2>>"$WEB_PROGRAMS_STDERR" || rc=$?
+	fi
+	[ "$rc" -eq 0 ] || kt_fail "$prog exited with status $rc for $method $path" || return 1
+	# What a web server makes of the answer: the Status header (else 200), headers, body.
+	sed -e '/^\r\{0,1\}$/q' "$KT_TMP/cgi.out" | sed -e '/^\r\{0,1\}$/d' >"$KT_TMP/headers"
+	sed -e '1,/^\r\{0,1\}$/d' "$KT_TMP/cgi.out" >"$KT_TMP/body"
+	API_STATUS=$(header Status | cut -d' ' -f1) || API_STATUS=200
+	API_BODY=$(cat "$KT_TMP/body")
+	echo "$API_STATUS" >"$KT_TMP/status"
+}
+
 # ---------------------------------------------------------------- requests
 
 # api METHOD PATH [curl args...]: one request to 127.0.0.1:$WEB_PORT. PATH is sent as is
 # (--path-as-is, no globbing). Sets API_STATUS and API_BODY; the headers are in $KT_TMP/headers
 # (read them with header NAME).
 api() {
+	[ -z "${KT_CGI_MODE:-}" ] || {
+		kt_cgi_api "$@"
+		return
+	}
 	local method=$1 path=$2
 	shift 2
 	local -a how=(-X "$method")

@@ -69,10 +69,103 @@ static void test_page_parse(void **state)
 	strbuf_release(&uri);
 }
 
+struct param_case {
+	const char *query;
+	long long path_page; /* /page/N in the path, 0 when absent */
+	int status;
+	const char *code;
+	long long per_page, page, offset, limit;
+};
+
+/* API.md §5.1: page size, page number (path or query) and their limits; the default size is 20. */
+static const struct param_case param_cases[] = {
+	{ "", 0, 0, "", 20, 1, 0, 21 },
+	{ "per_page=5", 0, 0, "", 5, 1, 0, 6 },
+	{ "limit=7", 0, 0, "", 7, 1, 0, 8 },
+	{ "per_page=7&limit=7", 0, 0, "", 7, 1, 0, 8 },
+	{ "per_page=100", 0, 0, "", 100, 1, 0, 101 },
+	{ "page=2", 0, 0, "", 20, 2, 20, 21 },
+	{ "", 3, 0, "", 20, 3, 40, 21 },
+	{ "page=3", 3, 0, "", 20, 3, 40, 21 },
+	{ "page=3&per_page=10", 0, 0, "", 10, 3, 20, 11 },
+	{ "page=500", 0, 0, "", 20, 500, 9980, 21 }, /* the last page inside the window */
+	{ "page=100&per_page=100", 0, 0, "", 100, 100, 9900, 101 },
+	{ "page=501", 0, 400, "result_window_too_large", 0, 0, 0, 0 },
+	{ "page=101&per_page=100", 0, 400, "result_window_too_large", 0, 0, 0, 0 },
+	{ "", 10001, 400, "result_window_too_large", 0, 0, 0, 0 },
+	{ "per_page=7&limit=8", 0, 400, "duplicate_parameter", 0, 0, 0, 0 },
+	{ "page=4", 3, 400, "duplicate_parameter", 0, 0, 0, 0 },
+	{ "per_page=0", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "per_page=101", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "limit=0", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "per_page=", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "per_page=+5", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "per_page=-5", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "per_page=%205", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "per_page=5x", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "per_page=0x10", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "page=0", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "page=two", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "page=2&before=5", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "after=5", 2, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "before=5&after=3", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	/* Other parameters are not the pager's business. */
+	{ "q=x&per_page=3&sort=new", 0, 0, "", 3, 1, 0, 4 },
+};
+
+static void test_page_params(void **state)
+{
+	(void)state;
+	struct strbuf uri = STRBUF_INIT;
+	for (size_t k = 0; k < UNIT_ARRAY_SIZE(param_cases); k++) {
+		const struct param_case *c = &param_cases[k];
+		struct unit_exchange x;
+		struct page p;
+		char label[160];
+		snprintf(label, sizeof(label), "?%s (path page %lld)", c->query, c->path_page);
+		strbuf_reset(&uri);
+		strbuf_addf(&uri, UNIT_BASE "/messages?%s", c->query);
+		unit_check_int(label, unit_parse_head(&x, "GET", uri.buf), 0);
+		int rc = page_parse(&x.req, &x.resp, c->path_page, 20, true, &p);
+		unit_check_result(label, rc, &x.resp, c->status, c->code);
+		if (!c->status) {
+			unit_check_int(label, p.per_page, c->per_page);
+			unit_check_int(label, p.page, c->page);
+			unit_check_int(label, p.offset, c->offset);
+			unit_check_int(label, p.limit, c->limit);
+			unit_check(label, !p.backward && p.bound == INT64_MAX);
+		}
+		unit_exchange_release(&x);
+	}
+	strbuf_release(&uri);
+}
+
+/* Version 0's whole list: oldest first, from the start, no limit that could cut it. */
+static void test_page_all(void **state)
+{
+	struct unit_exchange x;
+	struct page p;
+	(void)state;
+	assert_int_equal(unit_parse_head(&x, "GET", UNIT_BASE "/messages?after=5&per_page=3"), 0);
+	assert_int_equal(page_parse(&x.req, &x.resp, 0, 20, true, &p), 0);
+	page_all(&p);
+	assert_false(p.newest_first);
+	assert_false(p.backward);
+	assert_int_equal(p.page, 1);
+	assert_int_equal(p.before, 0);
+	assert_int_equal(p.after, 0);
+	assert_int_equal(p.bound, 0);
+	assert_int_equal(p.offset, 0);
+	assert_true(p.limit == INT64_MAX && p.per_page == INT64_MAX - 1);
+	unit_exchange_release(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_page_parse),
+		cmocka_unit_test(test_page_params),
+		cmocka_unit_test(test_page_all),
 	};
 	conf_defaults(); /* the keys the requests read */
 	return cmocka_run_group_tests(tests, NULL, NULL);
