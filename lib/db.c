@@ -357,6 +357,19 @@ int db_exec(const char *sql, const struct db_arg *args, size_t nargs)
 	return rc;
 }
 
+int db_first_int(long long *out, const char *sql, const struct db_arg *args, size_t nargs)
+{
+	struct db_stmt *st;
+	int rc = db_run(&st, sql, args, nargs);
+	if (!st) /* rc says why (db_run: st only with DB_OK) */
+		return rc;
+	rc = db_next(st);
+	if (rc == 1)
+		*out = db_int(st, 0);
+	db_done(st);
+	return rc < 0 ? rc : 0;
+}
+
 int db_next(struct db_stmt *st)
 {
 	int rc = mysql_stmt_fetch(st->stmt);

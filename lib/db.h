@@ -57,6 +57,11 @@ void db_close(void);
 int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs);
 /* db_run for statements whose result is not needed (db_done is implied). */
 int db_exec(const char *sql, const struct db_arg *args, size_t nargs);
+/*
+ * db_run for a statement whose answer is one integer: the first column of its first row into
+ * *out, which stays as it is when there is no row. 0 or a negative enum db_rc.
+ */
+int db_first_int(long long *out, const char *sql, const struct db_arg *args, size_t nargs);
 /* 1: a row is ready; 0: no more rows; or a negative enum db_rc. */
 int db_next(struct db_stmt *st);
 /* Release the result of st (safe with NULL). */

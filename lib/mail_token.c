@@ -32,20 +32,12 @@ int mail_token_find(const char *token, size_t len, const char *purpose, bool loc
 	static const char find[] = MAIL_TOKEN_FIND;
 	static const char find_locked[] = MAIL_TOKEN_FIND " FOR UPDATE";
 	uint8_t hash[SHA256_LEN];
-	struct db_stmt *st;
 	*user_id = 0;
 	if (!token_well_formed(token, len))
 		return 0;
 	token_hash(token, len, hash);
-	int rc = db_run(&st, lock ? find_locked : find,
-			DB_ARGS(DB_STRN((const char *)hash, sizeof(hash)), DB_STR(purpose)));
-	if (rc)
-		return rc;
-	rc = db_next(st);
-	if (rc == 1)
-		*user_id = db_int(st, 0);
-	db_done(st);
-	return rc < 0 ? rc : 0;
+	return db_first_int(user_id, lock ? find_locked : find,
+			    DB_ARGS(DB_STRN((const char *)hash, sizeof(hash)), DB_STR(purpose)));
 }
 
 int mail_token_consume(const char *token, size_t len, const char *purpose, long long *user_id)

@@ -492,15 +492,8 @@ static int pending_count(long long user_id, long long *count)
 {
 	static const char sql[] =
 		"SELECT COUNT(*) FROM approvals WHERE approver_id = ? AND status = 'pending'";
-	struct db_stmt *st;
-	int rc = db_run(&st, sql, DB_ARGS(DB_INT(user_id)));
 	*count = 0;
-	if (rc)
-		return rc;
-	if ((rc = db_next(st)) == 1)
-		*count = db_int(st, 0);
-	db_done(st);
-	return rc < 0 ? rc : 0;
+	return db_first_int(count, sql, DB_ARGS(DB_INT(user_id)));
 }
 
 static const struct page_order since_orders[] = {
@@ -526,7 +519,6 @@ int messages_since(struct http_request *req, struct http_response *resp)
 	static const char count[] =
 		"SELECT STRAIGHT_JOIN COUNT(*) FROM inbox i JOIN messages m" SINCE_WHERE;
 	struct page_request r;
-	struct db_stmt *st;
 	struct auth a;
 	long long epoch = req->params[0].num, first_id = 0, total = 0;
 	int ret, rc;
@@ -534,23 +526,13 @@ int messages_since(struct http_request *req, struct http_response *resp)
 	if ((ret = auth_require(req, resp, AUTH_READ, &a)) ||
 	    (ret = page_start(req, resp, &since_list, &r)))
 		return ret;
-	if ((rc = db_run(&st, first, DB_ARGS(DB_INT(epoch)))))
-		return resp_db_error(resp, rc);
-	if ((rc = db_next(st)) == 1)
-		first_id = db_int(st, 0);
-	db_done(st);
-	if (rc < 0)
+	if ((rc = db_first_int(&first_id, first, DB_ARGS(DB_INT(epoch)))))
 		return resp_db_error(resp, rc);
 	if (!first_id)
 		first_id = INT64_MAX; /* nothing is that new: empty answers, no scan */
-	if ((rc = db_run(&st, count,
-			 DB_ARGS(DB_INT(a.user_id), DB_INT(a.user_id), DB_INT(first_id),
-				 DB_INT(epoch)))))
-		return resp_db_error(resp, rc);
-	if ((rc = db_next(st)) == 1)
-		total = db_int(st, 0);
-	db_done(st);
-	if (rc < 0)
+	if ((rc = db_first_int(&total, count,
+			       DB_ARGS(DB_INT(a.user_id), DB_INT(a.user_id), DB_INT(first_id),
+				       DB_INT(epoch)))))
 		return resp_db_error(resp, rc);
 	json_object_object_add(resp_data(resp), "new_message_count", json_object_new_int64(total));
 	long long pending;

@@ -15,15 +15,7 @@
 static int window_start(const struct throttle *t, long long *start)
 {
 	static const char sql[] = "SELECT window_start FROM throttle WHERE bucket = ?";
-	struct db_stmt *st;
-	int rc = db_run(&st, sql, DB_ARGS(DB_STRN(t->bucket, t->len)));
-	if (rc)
-		return rc;
-	rc = db_next(st);
-	if (rc == 1)
-		*start = db_int(st, 0);
-	db_done(st);
-	return rc < 0 ? rc : 0;
+	return db_first_int(start, sql, DB_ARGS(DB_STRN(t->bucket, t->len)));
 }
 
 /*

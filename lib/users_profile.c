@@ -118,15 +118,8 @@ static int limit_class(struct http_request *req, struct http_response *resp, lon
 static int email_owner(const char *email, long long *user_id)
 {
 	static const char sql[] = "SELECT user_id FROM users WHERE email = ?";
-	struct db_stmt *st;
-	int rc = db_run(&st, sql, DB_ARGS(DB_STR(email)));
 	*user_id = 0;
-	if (rc)
-		return rc;
-	if ((rc = db_next(st)) == 1)
-		*user_id = db_int(st, 0);
-	db_done(st);
-	return rc < 0 ? rc : 0;
+	return db_first_int(user_id, sql, DB_ARGS(DB_STR(email)));
 }
 
 /*

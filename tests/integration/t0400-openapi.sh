@@ -75,13 +75,9 @@ test_expect "every route a program prints with --routes is in the document, and 
 '
 
 test_expect "the ErrorCode enum is every code of lib/err.h and of the web server fallback pages, nothing else" '
-	{
-		sed -n "s/.*X(ERR_[A-Z_]*, *[0-9]*, *\"\([a-z_]*\)\".*/\1/p" "$KINGLET_ROOT/lib/err.h"
-		for page in "${WEB_ERROR_PAGES[@]}"; do
-			IFS="|" read -r _ _ code _ <<<"$page"
-			echo "$code"
-		done
-	} | sort -u >"$KT_TMP/codes.known"
+	# Both tables of lib/err.h: the errors of the programs and the statuses only web servers answer.
+	sed -n "s/.*X(ERR_[A-Z_]*, *[0-9]*, *\"\([a-z_]*\)\".*/\1/p" "$KINGLET_ROOT/lib/err.h" |
+		sort -u >"$KT_TMP/codes.known"
 	[ "$(wc -l <"$KT_TMP/codes.known")" -gt 30 ] || kt_fail "could not read lib/err.h"
 	check codes "$DOC" | sort >"$KT_TMP/codes.doc"
 	[ "$(sort -u "$KT_TMP/codes.doc" | wc -l)" -eq "$(wc -l <"$KT_TMP/codes.doc")" ] ||
