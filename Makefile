@@ -208,3 +208,17 @@ clean:
 	rm -rf build build-*
 
 -include $(LIB_OBJ:.o=.d) $(BINS:=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d)
+
+# ---- the cluster on loopback (issue 20, docs/SCALING.md): three MariaDB Galera nodes, two web
+# nodes (lighttpd), HAProxy on $(PORT); under $(VAR), like make start (the web nodes on PORT+1 and
+# PORT+2, the Galera nodes from PORT+11). Its packages are installed only when it is asked for.
+.PHONY: cluster-deps cluster-start cluster-stop cluster-status
+cluster-deps:
+	@scripts/deps.sh cluster
+cluster-start: cluster-deps
+	@$(MAKE) --no-print-directory all
+	@scripts/cluster.sh start
+cluster-stop:
+	@scripts/cluster.sh stop
+cluster-status:
+	@scripts/cluster.sh status
