@@ -212,7 +212,10 @@ clean:
 # ---- the cluster on loopback (issue 20, docs/SCALING.md): three MariaDB Galera nodes, two web
 # nodes (lighttpd), HAProxy on $(PORT); under $(VAR), like make start (the web nodes on PORT+1 and
 # PORT+2, the Galera nodes from PORT+11). Its packages are installed only when it is asked for.
-.PHONY: cluster-deps cluster-start cluster-stop cluster-status
+# make test-cluster: the core integration files through HAProxy, then failover, rejoin (IST), a
+# web node's death and a rolling restart under load (tests/cluster/run; not part of make test).
+CLUSTER_TEST_PORT ?= 19580
+.PHONY: cluster-deps cluster-start cluster-stop cluster-status test-cluster
 cluster-deps:
 	@scripts/deps.sh cluster
 cluster-start: cluster-deps
@@ -222,3 +225,6 @@ cluster-stop:
 	@scripts/cluster.sh stop
 cluster-status:
 	@scripts/cluster.sh status
+test-cluster: cluster-deps
+	@$(MAKE) --no-print-directory all
+	@TEST_PORT=$(CLUSTER_TEST_PORT) tests/cluster/run

@@ -140,6 +140,8 @@ galera_start() {
 	fi
 	setsid mariadbd "${G_OPTIONS[@]}" </dev/null >/dev/null 2>&1 &
 	pid=$!
+	# Not a job of the caller's: a node killed later (the tests do) is not reported by its shell.
+	disown "$pid"
 	for ((i = 0; i < 1800; i++)); do
 		galera_synced && return 0
 		if ! proc_matches "$pid" mariadbd && ! galera_running; then
