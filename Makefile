@@ -79,7 +79,7 @@ export ASAN_BUILD ASAN_SERVER FAULT_BUILD FUZZ_BUILD
 .PHONY: all deps node scalar \
 	unit-bins unit fuzz fuzz-bins fuzz-merge \
 	test integration test-nginx faults \
-	run start stop status \
+	run start stop status cluster-deps cluster-start cluster-stop cluster-status test-cluster \
 	install uninstall \
 	bench \
 	check lint format format-check asan \
@@ -203,6 +203,25 @@ uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(KINGLET_LIB)/cgi-bin/%) $(DESTDIR)/etc/kinglet/kinglet.conf.example
 	rm -rf $(DESTDIR)$(KINGLET_SHARE)
 	-rmdir $(DESTDIR)$(KINGLET_LIB)/cgi-bin $(DESTDIR)$(KINGLET_LIB) $(DESTDIR)/etc/kinglet 2>/dev/null
+
+# ---- cluster: on loopback (README "Past one machine"), three MariaDB Galera nodes, two web
+# nodes (lighttpd), HAProxy on $(PORT); under $(VAR), like make start (the web nodes on PORT+1 and
+# PORT+2, the Galera nodes from PORT+11). Its packages are installed only when it is asked for.
+# make test-cluster: the core integration files through HAProxy, then failover, rejoin (IST), a
+# web node's death and a rolling restart under load (tests/cluster/run; not part of make test).
+CLUSTER_TEST_PORT ?= 19580
+cluster-deps:
+	@scripts/deps.sh cluster
+cluster-start: cluster-deps
+	@$(MAKE) --no-print-directory all
+	@scripts/cluster.sh start
+cluster-stop:
+	@scripts/cluster.sh stop
+cluster-status:
+	@scripts/cluster.sh status
+test-cluster: cluster-deps
+	@$(MAKE) --no-print-directory all
+	@TEST_PORT=$(CLUSTER_TEST_PORT) tests/cluster/run
 
 # ---- bench ---------------------------------------------------------------------------------
 

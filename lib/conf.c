@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db.h"
+
 #include "banned.h"
 
 struct conf conf;
@@ -73,6 +75,9 @@ int conf_set(const char *name, const char *value, struct strbuf *err)
 	}
 	switch (k->type) {
 	case CONF_STR:
+		/* A typo in the list of database nodes stops the program at start (issue 20). */
+		if (!strcmp(name, "db.hosts") && db_hosts_parse(value, NULL, err) < 0)
+			return -1;
 		free(*FIELD(k, char *));
 		*FIELD(k, char *) = xstrdup(value);
 		return 0;

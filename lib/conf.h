@@ -26,6 +26,7 @@
 	STR("db.password", db_password, "")                                                        \
 	STR("db.name", db_name, "kinglet")                                                         \
 	INT("db.timeout_seconds", db_timeout_seconds, 5, 1, 300)                                   \
+	STR("db.hosts", db_hosts, "")                                                              \
 	STR("http.base_path", http_base_path, "/api/v1")                                           \
 	INT("api.default_version", api_default_version, 1, 0, 1)                                   \
 	STR("api.v0_user_link", api_v0_user_link, "/user/")                                        \

@@ -67,6 +67,8 @@ static int health_details(struct json_object *o, long long usec)
 				       json_object_new_int64(db_int(st, 0)));
 	db_done(st);
 	json_object_object_add(o, "database_latency_us", json_object_new_int64(usec));
+	/* Which database node this process writes to: db.hosts lists several (issue 20). */
+	json_object_object_add(o, "database_node", json_object_new_string(db_node()));
 	json_object_object_add(o, "version", json_object_new_string(KINGLET_VERSION));
 	return rc < 0 ? rc : 0;
 }

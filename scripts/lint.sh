@@ -50,13 +50,13 @@ tidy_checks+=',misc-redundant-expression'
 clang-tidy --quiet --warnings-as-errors='*' -checks="$tidy_checks" lib/*.c cgi-bin/*.c -- \
 	-std=c11 -D_GNU_SOURCE -Ilib $(pkg-config --cflags fcgi json-c libmariadb) 2>/dev/null || failed=1
 
-shellcheck -x scripts/*.sh tests/run tests/integration/*.sh .ci/run || failed=1
+shellcheck -x scripts/*.sh tests/run tests/integration/*.sh tests/cluster/run tests/cluster/*.sh .ci/run || failed=1
 
 # A test body runs under set -e, which ignores a failure anywhere in an && list but its end, and
 # a negated command (! grep ...): an assertion or a request there could fail without failing the
 # test. One per line, or || kt_fail (a condition that breaks out of a loop is no check).
 unchecked=$(grep -nE '^[[:space:]]*((assert_[a-z_]*|api|api_json|as|login|\[) [^#]*&&|! )' \
-	tests/integration/t*.sh | grep -vE '\|\||&& *(break|continue|return)' || true)
+	tests/integration/t*.sh tests/cluster/t*.sh | grep -vE '\|\||&& *(break|continue|return)' || true)
 if [ -n "$unchecked" ]; then
 	printf '%s: a check before && or after ! is not checked by set -e\n' "$unchecked"
 	failed=1

@@ -27,16 +27,35 @@ kt_count=0 kt_failed=0 kt_done='' kt_own_db=''
 rm -rf "$KT_TMP"
 mkdir -p "$KT_TMP"
 
-db_init "$TEST_VAR"
-# tests/run starts the shared database; a file run on its own starts (and stops) it itself.
-if ! db_running; then
-	db_start
-	kt_own_db=yes
+# KT_CLUSTER (tests/cluster/run, make test-cluster): the file runs against the cluster under the
+# directory KT_CLUSTER, started from port KT_CLUSTER_PORT (scripts/cluster-lib.sh): its database
+# on the Galera nodes, both web nodes restarted on it, requests through HAProxy.
+KT_CLUSTER=${KT_CLUSTER:-}
+if [ -n "$KT_CLUSTER" ]; then
+	# shellcheck source=scripts/cluster-lib.sh
+	. "$KINGLET_ROOT/scripts/cluster-lib.sh"
+	cluster_init "$KT_CLUSTER" "${KT_CLUSTER_PORT:?KT_CLUSTER_PORT}"
+	kt_cluster_node() {
+		local i
+		for ((i = 1; i <= CLUSTER_NODES; i++)); do
+			galera_node "$i"
+			galera_synced && return 0
+		done
+		stack_die "no Galera node of $KT_CLUSTER is synced"
+	}
+	kt_cluster_node
+else
+	db_init "$TEST_VAR"
+	# tests/run starts the shared database; a file run on its own starts (and stops) it itself.
+	if ! db_running; then
+		db_start
+		kt_own_db=yes
+	fi
 fi
 
 kt_exit() {
 	local rc=$?
-	[ -z "${WEB_DIR:-}" ] || web_stop
+	[ -n "$KT_CLUSTER" ] || [ -z "${WEB_DIR:-}" ] || web_stop
 	[ -z "$kt_own_db" ] || db_stop
 	if [ -z "$kt_done" ]; then
 		echo "# $KT_NAME died (exit status $rc) before test_done"
@@ -55,6 +74,10 @@ trap 'exit 130' INT TERM
 # there), WEB_ACCESS_LOG, WEB_MAIL, WEB_DIR (see scripts/stack-lib.sh).
 test_web_start() {
 	local port=$TEST_PORT tries rc dir=$TEST_VAR/web/${SERVER:-lighttpd}/$KT_NAME
+	if [ -n "$KT_CLUSTER" ]; then
+		kt_cluster_web_start "$@"
+		return
+	fi
 	web_init "$dir" "$port"
 	web_check_built
 	# Logs and mail of an earlier run would be read as this run's.
@@ -174,6 +197,28 @@ kt_cgi_api() {
 	API_STATUS=$(header Status | cut -d' ' -f1) || API_STATUS=200
 	API_BODY=$(cat "$KT_TMP/body")
 	echo "$API_STATUS" >"$KT_TMP/status"
+}
+
+# The cluster's form of test_web_start: the file's database on the cluster, both web nodes
+# restarted on it (one log file for both: WEB_LOG), the mail spool emptied, and WEB_PORT HAProxy's
+# once it sees both nodes up. WEB_DIR and the rest stay those of web node 2.
+kt_cluster_web_start() {
+	local i log=$CLUSTER_VAR/log
+	kt_cluster_node
+	cluster_provision "$KT_DB" fresh
+	rm -rf "$CLUSTER_MAIL" "$log"
+	mkdir -p "$log"
+	for ((i = 1; i <= CLUSTER_WEBS; i++)); do
+		cluster_web "$i"
+		rm -rf "$WEB_LOG" "$WEB_DIR/run/ratelimit"
+		cluster_web_start "$i" "$KT_DB" scrypt.log2_n=10 scrypt.p=1 ratelimit.enabled=false \
+			"log.file=$log/kinglet.log" "$@" 2>"$KT_TMP/web_start.err" || {
+			cat "$KT_TMP/web_start.err" >&2
+			stack_die "could not start web node $i for $KT_NAME"
+		}
+	done
+	cluster_wait cluster_webs_up 30 || stack_die "HAProxy does not see both web nodes up"
+	WEB_PORT=$CLUSTER_PORT WEB_URL=$CLUSTER_URL WEB_MAIL=$CLUSTER_MAIL WEB_LOG=$log
 }
 
 # ---------------------------------------------------------------- requests
@@ -582,7 +627,12 @@ test_expect() {
 test_done() {
 	# Stopped programs flush what the sanitizers found (leaks are reported at exit) to stderr,
 	# which the server keeps in WEB_PROGRAMS_STDERR: any report there fails the file.
-	if [ -n "${WEB_DIR:-}" ]; then
+	if [ -n "$KT_CLUSTER" ] && [ -n "${WEB_DIR:-}" ]; then
+		# The cluster's web nodes keep running for the next file: their programs' stderr so far.
+		test_expect "the programs ran clean: no crash or sanitizer report on their stderr" '
+			! grep -E "Sanitizer|runtime error:|SUMMARY:|Segmentation|Aborted" "$CLUSTER_VAR"/web*/log/programs-stderr.log
+		'
+	elif [ -n "${WEB_DIR:-}" ]; then
 		web_stop
 		test_expect "the programs ran clean: no crash or sanitizer report on their stderr" '
 			! grep -E "Sanitizer|runtime error:|SUMMARY:|Segmentation|Aborted" "$WEB_PROGRAMS_STDERR"

@@ -29,8 +29,9 @@ test_expect "/health?verbose=1 reports the database round trip and the migration
 	latest=$(ls "$KINGLET_ROOT/sql" | sed -n "s/^0*\([0-9][0-9]*\)_.*/\1/p" | sort -n | tail -n 1)
 	assert_json .migration_version "$latest"
 	assert_jq ".database_latency_us | type == \"number\" and . >= 0"
+	assert_json .database_node "$DB_SOCKET"
 	api GET /api/v1/health
-	assert_jq "has(\"migration_version\") | not"
+	assert_jq "has(\"migration_version\") or has(\"database_node\") | not"
 '
 
 # Waits of these tests: for the lock of the next test to be held, for N counter lines.
@@ -92,7 +93,7 @@ test_expect "/health?verbose=1 from an address not in health.verbose_from is the
 		api GET "/api/v1/health?verbose=1" $from
 		assert_status 200
 		assert_json .health up
-		assert_jq "has(\"migration_version\") or has(\"version\") or has(\"database_latency_us\") | not"
+		assert_jq "has(\"migration_version\") or has(\"version\") or has(\"database_latency_us\") or has(\"database_node\") | not"
 	done
 	for from in 192.0.2.77 2001:db8:1::5; do
 		api GET "/api/v1/health?verbose=1" -H "X-Forwarded-For: $from"
