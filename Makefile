@@ -41,6 +41,10 @@ BINS      = $(PROGRAMS:%=$(BUILD)/cgi-bin/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRC:%.c=$(BUILD)/%)
 
+# ---- webhooks (issue 19, API.md §11): the webhooks program; libcrypto seals the hooks' secrets.
+PROGRAMS += webhooks
+LDLIBS   += $(shell pkg-config --libs libcrypto 2>/dev/null)
+
 # npm packages of openapi/package.json (the OpenAPI validator, Scalar's bundle for /scalar, the
 # browser driver): installed from the npm registry once, again only when the pins change. Shared
 # by every $(BUILD), so make check and make asan do not install them again.

@@ -46,6 +46,8 @@
 	X(ERR_IDEMPOTENCY_IN_FLIGHT, 409, "idempotency_key_in_flight",                             \
 	  "A request with this Idempotency-Key is still being processed.")                         \
 	X(ERR_REQUEST_EXISTS, 409, "request_exists", "You have asked already.")                    \
+	X(ERR_WEBHOOK_LIMIT_REACHED, 409, "webhook_limit_reached",                                 \
+	  "You have as many webhooks as you may have.")                                            \
 	X(ERR_LENGTH_REQUIRED, 411, "length_required", "The request body needs a Content-Length.") \
 	X(ERR_PAYLOAD_TOO_LARGE, 413, "payload_too_large", "The request body is too large.")       \
 	X(ERR_URI_TOO_LONG, 414, "uri_too_long", "The address is too long.")                       \

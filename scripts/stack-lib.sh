@@ -338,6 +338,8 @@ web_write_app_conf() {
 			echo "mail.spool_dir = $WEB_MAIL"
 			echo "ratelimit.file = $WEB_DIR/run/ratelimit/table"
 			echo "site.public_url = http://127.0.0.1:$WEB_PORT"
+			echo "webhooks.key_file = $WEB_DIR/webhooks.key"
+			echo "webhooks.socket = $WEB_DIR/run/webhookd.sock"
 			for setting in "$@"; do
 				[[ $setting == *=* ]] || stack_die "SET wants key=value, got: $setting"
 				key=${setting%%=*}
@@ -346,6 +348,21 @@ web_write_app_conf() {
 		} >"$WEB_APP_CONF.tmp"
 	)
 	mv "$WEB_APP_CONF.tmp" "$WEB_APP_CONF"
+	webhookd_key
+}
+
+# ---------------------------------------------------------------- webhooks
+
+# The key that seals the webhooks' secrets (webhooks.key_file): made once, mode 600, kept across
+# starts (a new key would make every stored secret unreadable).
+webhookd_key() {
+	local key=$WEB_DIR/webhooks.key
+	[ -s "$key" ] || (
+		umask 077
+		od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$key.tmp"
+		mv "$key.tmp" "$key"
+	)
+	chmod 600 "$key"
 }
 
 # The static JSON pages lighttpd falls back to when the service program cannot answer an error
@@ -487,6 +504,7 @@ web_grant_access() {
 	chgrp "$WEB_GROUP" "$WEB_APP_CONF"
 	chmod 640 "$WEB_APP_CONF"
 	chown -R "$WEB_USER:$WEB_GROUP" "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/tmp"
+	chown "$WEB_USER:$WEB_GROUP" "$WEB_DIR/webhooks.key"
 	local need="-x $WEB_BUILD/cgi-bin/service -a -r $WEB_APP_CONF -a -w $WEB_LOG -a -w $WEB_MAIL"
 	need="$need -a -r $KINGLET_ROOT/openapi/openapi.json"
 	[ -z "${DB_SOCKET:-}" ] || [ ! -S "$DB_SOCKET" ] || need="$need -a -w $DB_SOCKET"
