@@ -16,6 +16,7 @@
 #include "db.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "webhooks.h"
 
 #include "banned.h"
 
@@ -212,6 +213,7 @@ send:
 #endif
 	/* A handler that left a transaction open loses it rather than leaking it to the next. */
 	db_rollback();
+	webhooks_nudge_flush();
 	http_send(&req, resp);
 	access_log(&req, resp);
 	counters.requests++;

@@ -19,6 +19,7 @@
 #include "timefmt.h"
 #include "token.h"
 #include "utf8.h"
+#include "webhooks.h"
 #include "wire.h"
 
 #include "banned.h"
@@ -312,7 +313,8 @@ int post_fan_out(long long thread_id, long long id, long long author_id)
 {
 	static const char sql[] = "INSERT INTO inbox (user_id, message_id, author_id) "
 				  "SELECT user_id, ?, ? FROM thread_members WHERE thread_id = ?";
-	return db_exec(sql, DB_ARGS(DB_INT(id), DB_INT(author_id), DB_INT(thread_id)));
+	int rc = db_exec(sql, DB_ARGS(DB_INT(id), DB_INT(author_id), DB_INT(thread_id)));
+	return rc ? rc : webhooks_outbox_message(thread_id, id);
 }
 
 /* The Idempotency-Key header: absent (NULL), or 1–128 visible ASCII characters. */
@@ -663,6 +665,7 @@ int messages_delete(struct http_request *req, struct http_response *resp)
 		return resp_error(resp, ERR_FORBIDDEN, "only the author deletes a message");
 	if ((rc = db_begin()) || (rc = db_exec(mark, DB_ARGS(DB_INT(ref.id)))) ||
 	    (rc = db_exec(unlist, DB_ARGS(DB_INT(ref.id)))) ||
+	    (rc = webhooks_outbox_deleted(ref.thread_id, ref.id)) ||
 	    (rc = db_exec(drop_thread, DB_ARGS(DB_INT(ref.id)))) || (rc = db_commit())) {
 		db_rollback();
 		return resp_db_error(resp, rc);
