@@ -17,6 +17,9 @@ PACKAGES+=("${DOC_PACKAGES[@]}")
 # and the sanitizers (libclang_rt.fuzzer-x86_64.a; clang only recommends it).
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 PACKAGES+=("${FUZZ_PACKAGES[@]}")
+# kinglet-webhookd (webhookd/): libcurl's multi interface for the deliveries.
+WEBHOOK_PACKAGES=(libcurl4-openssl-dev)
+PACKAGES+=("${WEBHOOK_PACKAGES[@]}")
 POLICY=/usr/sbin/policy-rc.d
 
 missing_packages() {

@@ -6,6 +6,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 BUILD=${FAULT_BUILD:-build-faults} test_web_start webhooks.allow_private=true
+webhookd_stop
 ALICE=$(make_user alice)
 BOB=$(make_user bob)
 CAROL=$(make_user carol)
