@@ -52,7 +52,14 @@ $(BUILD)/webhookd/%.o: ALL_CFLAGS += $(shell pkg-config --cflags libcurl 2>/dev/
 $(WEBHOOKD): $(BUILD)/webhookd/webhookd.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libcurl 2>/dev/null)
 webhookd: $(WEBHOOKD)
-.PHONY: webhookd
+SERVER_CONFS += conf/kinglet-webhookd.service
+install: install-webhookd
+install-webhookd: $(WEBHOOKD)
+	install -D -m 755 $(WEBHOOKD) $(DESTDIR)$(KINGLET_LIB)/kinglet-webhookd
+uninstall: uninstall-webhookd
+uninstall-webhookd:
+	rm -f $(DESTDIR)$(KINGLET_LIB)/kinglet-webhookd
+.PHONY: webhookd install-webhookd uninstall-webhookd
 
 # npm packages of openapi/package.json (the OpenAPI validator, Scalar's bundle for /scalar, the
 # browser driver): installed from the npm registry once, again only when the pins change. Shared
