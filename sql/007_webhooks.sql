@@ -75,6 +75,8 @@ CREATE TABLE webhook_deliveries (
   UNIQUE KEY webhook_deliveries_event (event_id, webhook_id),
   KEY webhook_deliveries_due (status, next_attempt_at),
   KEY webhook_deliveries_hook (webhook_id, delivery_id),
+  -- retention (webhooks.log_days): the oldest finished deliveries go first
+  KEY webhook_deliveries_age (created_at),
   CONSTRAINT webhook_deliveries_hook_fk FOREIGN KEY (webhook_id) REFERENCES webhooks (webhook_id)
     ON DELETE CASCADE
 ) ENGINE=InnoDB;

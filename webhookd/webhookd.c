@@ -37,6 +37,8 @@
 #define EXCERPT_MAX 200 /* and keep this much of it */
 #define MAX_RETRIES 32
 #define SYSTEM_USER "kinglet"
+#define RETENTION_EVERY_MS (60 * 1000LL) /* from the start, then this often */
+#define RETENTION_BATCHES 20
 
 static volatile sig_atomic_t stop_requested, report_requested;
 
@@ -788,6 +790,32 @@ static size_t reap(CURLM *multi)
 	return reaped;
 }
 
+/*
+ * Retention: finished deliveries older than webhooks.log_days go, a small batch a statement so
+ * that no lock is held for long; at most RETENTION_BATCHES batches a pass, the rest next pass.
+ */
+static void prune(void)
+{
+	static const char sql[] =
+		"DELETE FROM webhook_deliveries WHERE created_at < NOW() - INTERVAL ? DAY "
+		"AND status <> 'pending' ORDER BY created_at LIMIT 1000";
+	unsigned long long total = 0, n;
+	int i = 0;
+	do {
+		if (db_exec(sql, DB_ARGS(DB_INT(conf.webhooks_log_days))))
+			break;
+		n = db_affected_rows();
+		total += n;
+	} while (n == 1000 && ++i < RETENTION_BATCHES);
+	if (total) {
+		struct strbuf line = STRBUF_INIT;
+		strbuf_addf(&line, "event=retention deleted=%llu log_days=%lld", total,
+			    conf.webhooks_log_days);
+		log_fields(line.buf, line.len);
+		strbuf_release(&line);
+	}
+}
+
 static void report(void)
 {
 	struct strbuf line = STRBUF_INIT;
@@ -846,7 +874,7 @@ int main(int argc, char **argv)
 	char host[32] = "";
 	CURLM *multi;
 	int sock, running = 0;
-	long long next_scan = 0;
+	long long next_scan = 0, next_prune = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--pidfile") && i + 1 < argc)
@@ -885,6 +913,10 @@ int main(int argc, char **argv)
 		if (report_requested) {
 			report_requested = 0;
 			report();
+		}
+		if (!stop_requested && t >= next_prune) {
+			prune();
+			next_prune = t + RETENTION_EVERY_MS;
 		}
 		/* Work until a batch comes back short: then the scan timer or a nudge goes on. */
 		if (!stop_requested && t >= next_scan) {

@@ -161,6 +161,18 @@ test_expect "ping and redeliver send again with the same webhook-id" '
 	[ "$(hdr webhook-id "$(last bob head)")" = "$first" ]
 '
 
+test_expect "retention: finished deliveries older than webhooks.log_days go, pending ones stay" '
+	kt_sql "UPDATE webhook_deliveries SET created_at = NOW() - INTERVAL 31 DAY WHERE webhook_id = $BOB_HOOK"
+	kt_sql "INSERT INTO webhook_deliveries (webhook_id, event_uid, type, payload, next_attempt_at, created_at) VALUES ($BOB_HOOK, \"evt_old_pending\", \"ping\", \"{}\", NOW() + INTERVAL 1 DAY, NOW() - INTERVAL 40 DAY)"
+	old=$(kt_sql "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $BOB_HOOK AND status <> \"pending\"")
+	[ "$old" -gt 3 ]
+	# the daemon prunes when it starts, then every minute
+	webhookd_start
+	retry 10 test "$(kt_sql "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $BOB_HOOK AND status <> \"pending\"")" -eq 0
+	[ "$(kt_sql "SELECT COUNT(*) FROM webhook_deliveries WHERE event_uid = \"evt_old_pending\"")" -eq 1 ]
+	grep -q "prog=webhookd .*event=retention deleted=$old " "$WEB_LOG/kinglet.log"
+'
+
 test_expect "SIGUSR2 logs the counters; SIGTERM stops the daemon" '
 	pid=$(webhookd_pid)
 	kill -USR2 "$pid"
