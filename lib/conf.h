@@ -80,7 +80,8 @@
 	INT("webhooks.disable_after_hours", webhooks_disable_after_hours, 48, 0, 8760)             \
 	INT("webhooks.max_in_flight", webhooks_max_in_flight, 32, 1, 1000)                         \
 	INT("webhooks.scan_ms", webhooks_scan_ms, 1000, 10, 60000)                                 \
-	INT("webhooks.log_days", webhooks_log_days, 30, 1, 3650)
+	INT("webhooks.log_days", webhooks_log_days, 30, 1, 3650)                                   \
+	INT("webhooks.lease_seconds", webhooks_lease_seconds, 60, 15, 3600)
 
 #define CONF_STR_FIELD(key, field, def) char *field;
 #define CONF_INT_FIELD(key, field, def, min, max) long long field;

@@ -57,13 +57,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif parts[0] == "slow" and len(parts) > 1:
             time.sleep(float(parts[1]))
         answer = b'{"received": true}'
-        self.send_response(status)
-        for k, v in extra.items():
-            self.send_header(k, v)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
+        try:
+            self.send_response(status)
+            for k, v in extra.items():
+                self.send_header(k, v)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender gave up (a timeout, or it was killed): that is the test
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

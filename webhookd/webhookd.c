@@ -31,7 +31,6 @@
 #include "banned.h"
 
 #define WEBHOOKD_VERSION "1"
-#define LEASE_SECONDS 60
 #define EVENT_BATCH 100
 #define RESPONSE_MAX ((size_t)64 * 1024) /* read no more of an answer than this */
 #define EXCERPT_MAX 200 /* and keep this much of it */
@@ -324,7 +323,7 @@ static int fan_out_one(long long event_id, const char *kind, long long message_i
 static int fan_out(size_t *handled)
 {
 	static const char claim[] =
-		"UPDATE webhook_events SET lease_owner = ?, lease_until = NOW(3) + INTERVAL 60 "
+		"UPDATE webhook_events SET lease_owner = ?, lease_until = NOW(3) + INTERVAL ? "
 		"SECOND "
 		"WHERE lease_until IS NULL OR lease_until < NOW(3) ORDER BY event_id LIMIT 100";
 	static const char claimed[] =
@@ -345,7 +344,9 @@ static int fan_out(size_t *handled)
 
 	*handled = 0;
 	strbuf_addf(&owner, "%s:%lu", owner_prefix, ++batch_seq);
-	if ((rc = db_exec(claim, DB_ARGS(DB_STR(owner.buf)))) || !db_affected_rows())
+	if ((rc = db_exec(claim,
+			  DB_ARGS(DB_STR(owner.buf), DB_INT(conf.webhooks_lease_seconds)))) ||
+	    !db_affected_rows())
 		goto out;
 	if ((rc = db_run(&st, claimed, DB_ARGS(DB_STR(owner.buf)))))
 		goto out;
@@ -680,7 +681,7 @@ static size_t start_due(CURLM *multi, long room)
 {
 	static const char claim[] =
 		"UPDATE webhook_deliveries SET lease_owner = ?, "
-		"lease_until = NOW(3) + INTERVAL 60 SECOND WHERE status = 'pending' AND "
+		"lease_until = NOW(3) + INTERVAL ? SECOND WHERE status = 'pending' AND "
 		"next_attempt_at <= NOW(3) AND (lease_until IS NULL OR lease_until < NOW(3)) "
 		"ORDER BY next_attempt_at LIMIT ?";
 	static const char claimed[] =
@@ -705,7 +706,8 @@ static size_t start_due(CURLM *multi, long room)
 	int rc;
 
 	strbuf_addf(&owner, "%s:%lu", owner_prefix, ++batch_seq);
-	if ((rc = db_exec(claim, DB_ARGS(DB_STR(owner.buf), DB_INT(room)))) ||
+	if ((rc = db_exec(claim, DB_ARGS(DB_STR(owner.buf), DB_INT(conf.webhooks_lease_seconds),
+					 DB_INT(room)))) ||
 	    !(claimed_n = db_affected_rows()))
 		goto out;
 	if ((rc = db_run(&st, claimed, DB_ARGS(DB_STR(owner.buf)))))

@@ -37,6 +37,8 @@ last() {
 	printf '%s\n' "${f%.path}.${2:-body}"
 }
 hdr() { sed -n "s/^$1: //p" "$2"; }
+# sql_is QUERY OP VALUE: the query's answer compares so (for retry: asked again each time).
+sql_is() { test "$(kt_sql "$1")" "$2" "$3"; }
 # verify SECRET HEAD BODY: every v1 signature in HEAD is recomputed with openssl; prints how many
 # matched (the header's entries in order, 1 for a match).
 verify() {
@@ -168,7 +170,7 @@ test_expect "retention: finished deliveries older than webhooks.log_days go, pen
 	[ "$old" -gt 3 ]
 	# the daemon prunes when it starts, then every minute
 	webhookd_start
-	retry 10 test "$(kt_sql "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $BOB_HOOK AND status <> \"pending\"")" -eq 0
+	retry 10 sql_is "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $BOB_HOOK AND status <> \"pending\"" -eq 0
 	[ "$(kt_sql "SELECT COUNT(*) FROM webhook_deliveries WHERE event_uid = \"evt_old_pending\"")" -eq 1 ]
 	grep -q "prog=webhookd .*event=retention deleted=$old " "$WEB_LOG/kinglet.log"
 '
