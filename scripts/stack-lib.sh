@@ -379,7 +379,9 @@ webhookd_start() {
 	chmod 700 "$WEB_DIR/run/webhookd"
 	chown "$WEB_USER:$WEB_GROUP" "$WEB_DIR/run/webhookd"
 	[ "$WEB_USER" = "$(id -un)" ] || as=(runuser -u "$WEB_USER" --)
-	KINGLET_CONF=$WEB_APP_CONF setsid "${as[@]}" "$bin" --pidfile "$WEB_DIR/run/webhookd/pid" \
+	# The configuration as an argument, not KINGLET_CONF: web_program_pids counts the programs
+	# by that variable, and the daemon is not one of them.
+	setsid env -u KINGLET_CONF "${as[@]}" "$bin" --pidfile "$WEB_DIR/run/webhookd/pid" \
 		"$WEB_APP_CONF" </dev/null >>"$WEB_LOG/webhookd-stderr.log" 2>&1 &
 	local i
 	for ((i = 0; i < 50; i++)); do
