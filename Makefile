@@ -41,6 +41,26 @@ BINS      = $(PROGRAMS:%=$(BUILD)/cgi-bin/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRC:%.c=$(BUILD)/%)
 
+# ---- webhooks (issue 19, API.md §11): the webhooks program; kinglet-webhookd, the delivery
+# daemon (not a FastCGI program: libcurl's multi interface); libcrypto seals the hooks' secrets
+# and signs the deliveries.
+PROGRAMS += webhooks
+LDLIBS   += $(shell pkg-config --libs libcrypto 2>/dev/null)
+WEBHOOKD  = $(BUILD)/webhookd/kinglet-webhookd
+all: $(WEBHOOKD)
+$(BUILD)/webhookd/%.o: ALL_CFLAGS += $(shell pkg-config --cflags libcurl 2>/dev/null)
+$(WEBHOOKD): $(BUILD)/webhookd/webhookd.o $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libcurl 2>/dev/null)
+webhookd: $(WEBHOOKD)
+SERVER_CONFS += conf/kinglet-webhookd.service
+install: install-webhookd
+install-webhookd: $(WEBHOOKD)
+	install -D -m 755 $(WEBHOOKD) $(DESTDIR)$(KINGLET_LIB)/kinglet-webhookd
+uninstall: uninstall-webhookd
+uninstall-webhookd:
+	rm -f $(DESTDIR)$(KINGLET_LIB)/kinglet-webhookd
+.PHONY: webhookd install-webhookd uninstall-webhookd
+
 # npm packages of openapi/package.json (the OpenAPI validator, Scalar's bundle for /scalar, the
 # browser driver): installed from the npm registry once, again only when the pins change. Shared
 # by every $(BUILD), so make check and make asan do not install them again.

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "resp.h"
+#include "webhooks.h"
 
 #include "banned.h"
 
@@ -214,6 +215,7 @@ send:
 #endif
 	/* A handler that left a transaction open loses it rather than leaking it to the next. */
 	db_rollback();
+	webhooks_nudge_flush();
 	http_send(&req, resp);
 	access_log(&req, resp);
 	counters.requests++;

@@ -78,7 +78,17 @@
 	CHOICE("mail.mode", mail_mode, "spool", "spool|sendmail")                                  \
 	STR("mail.spool_dir", mail_spool_dir, "var/mail")                                          \
 	STR("mail.sendmail_command", mail_sendmail_command, "/usr/sbin/sendmail -t -i")            \
-	STR("mail.from", mail_from, "Kinglet <kinglet@localhost>")
+	STR("mail.from", mail_from, "Kinglet <kinglet@localhost>")                                 \
+	STR("webhooks.key_file", webhooks_key_file, "/etc/kinglet/webhooks.key")                   \
+	STR("webhooks.socket", webhooks_socket, "/run/kinglet/webhookd.sock")                      \
+	BOOL("webhooks.allow_private", webhooks_allow_private, false)                              \
+	INT("webhooks.max_per_user", webhooks_max_per_user, 10, 1, 1000)                           \
+	STR("webhooks.retry_schedule", webhooks_retry_schedule, "10s 1m 5m 30m 2h 6h 12h 24h")     \
+	INT("webhooks.disable_after_hours", webhooks_disable_after_hours, 48, 0, 8760)             \
+	INT("webhooks.max_in_flight", webhooks_max_in_flight, 32, 1, 1000)                         \
+	INT("webhooks.scan_ms", webhooks_scan_ms, 1000, 10, 60000)                                 \
+	INT("webhooks.log_days", webhooks_log_days, 30, 1, 3650)                                   \
+	INT("webhooks.lease_seconds", webhooks_lease_seconds, 60, 15, 3600)
 
 #define CONF_STR_FIELD(key, field, def) char *field;
 #define CONF_INT_FIELD(key, field, def, min, max) long long field;

@@ -15,7 +15,11 @@ static const struct err_info table[ERR__ALL] = { ERR_TABLE(ERR_ROW) ERR_SERVER_T
 static const struct {
 	int status;
 	const char *reason;
-} success[] = { { 200, "OK" }, { 201, "Created" }, { 204, "No Content" }, { 304, "Not Modified" } };
+} success[] = { { 200, "OK" },
+		{ 201, "Created" },
+		{ 202, "Accepted" },
+		{ 204, "No Content" },
+		{ 304, "Not Modified" } };
 
 const struct err_info *err_info(enum err_code e)
 {

@@ -54,6 +54,8 @@
 	X(ERR_IDEMPOTENCY_IN_FLIGHT, 409, "idempotency_key_in_flight", NULL,                       \
 	  "A request with this Idempotency-Key is still being processed.")                         \
 	X(ERR_REQUEST_EXISTS, 409, "request_exists", NULL, "You have asked already.")              \
+	X(ERR_WEBHOOK_LIMIT_REACHED, 409, "webhook_limit_reached", NULL,                           \
+	  "You have as many webhooks as you may have.")                                            \
 	X(ERR_LENGTH_REQUIRED, 411, "length_required", "Length Required",                          \
 	  "The request body needs a Content-Length.")                                              \
 	X(ERR_PAYLOAD_TOO_LARGE, 413, "payload_too_large", "Payload Too Large",                    \

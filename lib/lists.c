@@ -12,6 +12,7 @@
 #include "page.h"
 #include "post.h"
 #include "validate.h"
+#include "webhooks.h"
 #include "wire.h"
 
 #include "banned.h"
@@ -61,7 +62,13 @@ int lists_request(struct http_request *req, struct http_response *resp)
 		ret = resp_validation_result(resp);
 		goto out;
 	}
-	rc = db_exec(insert, DB_ARGS(DB_INT(a.user_id), DB_INT(target)));
+	/* The request and its webhook event commit together (API.md §11). */
+	if (!(rc = db_begin()) &&
+	    !(rc = db_exec(insert, DB_ARGS(DB_INT(a.user_id), DB_INT(target)))) &&
+	    !(rc = webhooks_outbox_approval(false, a.user_id, target, "pending")))
+		rc = db_commit();
+	if (rc)
+		db_rollback();
 	if (rc == DB_DUPLICATE) {
 		if ((rc = db_run(&st, existing, DB_ARGS(DB_INT(a.user_id), DB_INT(target))))) {
 			ret = resp_db_error(resp, rc);
@@ -201,7 +208,8 @@ static int decide(struct http_request *req, struct http_response *resp, bool app
 	}
 	/* Deciding the same way twice changes nothing and sends no second message. */
 	if (!unchanged && ((rc = db_exec(update, DB_ARGS(DB_STR(decision), DB_INT(request_id)))) ||
-			   (rc = tell_requester(requester, name.buf, a.user_name, approve))))
+			   (rc = tell_requester(requester, name.buf, a.user_name, approve)) ||
+			   (rc = webhooks_outbox_approval(true, a.user_id, requester, decision))))
 		goto fail;
 	if ((rc = db_commit()))
 		goto fail;

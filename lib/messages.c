@@ -17,6 +17,7 @@
 #include "router.h"
 #include "timefmt.h"
 #include "token.h"
+#include "webhooks.h"
 #include "wire.h"
 
 #include "banned.h"
@@ -417,6 +418,7 @@ int messages_delete(struct http_request *req, struct http_response *resp)
 		return resp_error(resp, ERR_FORBIDDEN, "only the author deletes a message");
 	if ((rc = db_begin()) || (rc = db_exec(mark, DB_ARGS(DB_INT(ref.id)))) ||
 	    (rc = db_exec(unlist, DB_ARGS(DB_INT(ref.id)))) ||
+	    (rc = webhooks_outbox_deleted(ref.thread_id, ref.id)) ||
 	    (rc = db_exec(drop_thread, DB_ARGS(DB_INT(ref.id)))) || (rc = db_commit())) {
 		db_rollback();
 		return resp_db_error(resp, rc);

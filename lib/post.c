@@ -13,6 +13,7 @@
 #include "digest.h"
 #include "token.h"
 #include "utf8.h"
+#include "webhooks.h"
 #include "wire.h"
 
 #include "banned.h"
@@ -96,7 +97,8 @@ static int fan_out(long long thread_id, long long id, long long author_id)
 {
 	static const char sql[] = "INSERT INTO inbox (user_id, message_id, author_id) "
 				  "SELECT user_id, ?, ? FROM thread_members WHERE thread_id = ?";
-	return db_exec(sql, DB_ARGS(DB_INT(id), DB_INT(author_id), DB_INT(thread_id)));
+	int rc = db_exec(sql, DB_ARGS(DB_INT(id), DB_INT(author_id), DB_INT(thread_id)));
+	return rc ? rc : webhooks_outbox_message(thread_id, id);
 }
 
 /* A starter: the message (its recipient_names the members' names), its members, streams. */

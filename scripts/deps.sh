@@ -20,6 +20,9 @@ PACKAGES+=("${DOC_PACKAGES[@]}")
 # and the sanitizers (libclang_rt.fuzzer-x86_64.a; clang only recommends it).
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 PACKAGES+=("${FUZZ_PACKAGES[@]}")
+# kinglet-webhookd (webhookd/): libcurl's multi interface for the deliveries.
+WEBHOOK_PACKAGES=(libcurl4-openssl-dev)
+PACKAGES+=("${WEBHOOK_PACKAGES[@]}")
 # make cluster-start and make test-cluster (issue 20), only when asked for (scripts/deps.sh cluster):
 # Galera for Debian's MariaDB, rsync for its state transfers, HAProxy in front of the web nodes.
 CLUSTER_PACKAGES=(galera-4 rsync haproxy)

@@ -19,7 +19,7 @@ sql_hits=$(awk '
 				printf "%s:%d: SQL built with string formatting outside lib/db.c\n", FILENAME, start
 			start = 0
 		}
-	}' lib/*.c lib/*.h cgi-bin/*.c)
+	}' lib/*.c lib/*.h cgi-bin/*.c webhookd/*.c)
 if [ -n "$sql_hits" ]; then
 	printf '%s\n' "$sql_hits"
 	failed=1
@@ -36,7 +36,7 @@ cat >"$cfg" <<'CFG'
 </def>
 CFG
 cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr -q \
-	--std=c11 -D_GNU_SOURCE -Ilib --suppress=missingIncludeSystem "--library=$cfg" lib cgi-bin || failed=1
+	--std=c11 -D_GNU_SOURCE -Ilib --suppress=missingIncludeSystem "--library=$cfg" lib cgi-bin webhookd || failed=1
 
 # clang-tidy, a curated list: the bug-prone patterns and the static analyser, less the checks
 # that flag this code base's conventions (short parameter lists of like types, strcmp's int as a
@@ -47,8 +47,8 @@ tidy_checks+=',-bugprone-suspicious-string-compare,clang-analyzer-*'
 tidy_checks+=',-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling'
 tidy_checks+=',misc-redundant-expression'
 # shellcheck disable=SC2046 # pkg-config's flags are words
-clang-tidy --quiet --warnings-as-errors='*' -checks="$tidy_checks" lib/*.c cgi-bin/*.c -- \
-	-std=c11 -D_GNU_SOURCE -Ilib $(pkg-config --cflags fcgi json-c libmariadb) 2>/dev/null || failed=1
+clang-tidy --quiet --warnings-as-errors='*' -checks="$tidy_checks" lib/*.c cgi-bin/*.c webhookd/*.c -- \
+	-std=c11 -D_GNU_SOURCE -Ilib $(pkg-config --cflags fcgi json-c libmariadb libcurl) 2>/dev/null || failed=1
 
 shellcheck -x scripts/*.sh tests/run tests/integration/*.sh tests/cluster/run tests/cluster/*.sh .ci/run || failed=1
 

@@ -338,6 +338,8 @@ web_write_app_conf() {
 			echo "mail.spool_dir = $WEB_MAIL"
 			echo "ratelimit.file = $WEB_DIR/run/ratelimit/table"
 			echo "site.public_url = http://127.0.0.1:$WEB_PORT"
+			echo "webhooks.key_file = $WEB_DIR/webhooks.key"
+			echo "webhooks.socket = $WEB_DIR/run/webhookd/socket"
 			for setting in "$@"; do
 				[[ $setting == *=* ]] || stack_die "SET wants key=value, got: $setting"
 				key=${setting%%=*}
@@ -346,6 +348,56 @@ web_write_app_conf() {
 		} >"$WEB_APP_CONF.tmp"
 	)
 	mv "$WEB_APP_CONF.tmp" "$WEB_APP_CONF"
+	webhookd_key
+}
+
+# ---------------------------------------------------------------- kinglet-webhookd
+# The delivery daemon of webhooks (webhookd/), started and stopped with the web server. It runs as
+# the programs' user: they nudge it through its socket in run/, and it reads the secrets' key.
+
+# The key that seals the webhooks' secrets (webhooks.key_file): made once, mode 600, kept across
+# starts (a new key would make every stored secret unreadable).
+webhookd_key() {
+	local key=$WEB_DIR/webhooks.key
+	[ -s "$key" ] || (
+		umask 077
+		od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$key.tmp"
+		mv "$key.tmp" "$key"
+	)
+	chmod 600 "$key"
+}
+
+webhookd_pid() { pidfile_pid "$WEB_DIR/run/webhookd/pid" kinglet-webhook "$WEB_APP_CONF"; }
+
+webhookd_start() {
+	local bin=$WEB_BUILD/webhookd/kinglet-webhookd
+	local -a as=()
+	[ -x "$bin" ] || return 0
+	webhookd_stop
+	# Its own directory for the socket and the pid file: the daemon's user creates them.
+	mkdir -p "$WEB_DIR/run/webhookd"
+	chmod 700 "$WEB_DIR/run/webhookd"
+	chown "$WEB_USER:$WEB_GROUP" "$WEB_DIR/run/webhookd"
+	[ "$WEB_USER" = "$(id -un)" ] || as=(runuser -u "$WEB_USER" --)
+	# The configuration as an argument, not KINGLET_CONF: web_program_pids counts the programs
+	# by that variable, and the daemon is not one of them.
+	setsid env -u KINGLET_CONF "${as[@]}" "$bin" --pidfile "$WEB_DIR/run/webhookd/pid" \
+		"$WEB_APP_CONF" </dev/null >>"$WEB_LOG/webhookd-stderr.log" 2>&1 &
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ ! -S "$WEB_DIR/run/webhookd/socket" ] || return 0
+		sleep 0.1
+	done
+	stack_warn "kinglet-webhookd did not start, see $WEB_LOG/kinglet.log and $WEB_LOG/webhookd-stderr.log"
+	return 1
+}
+
+webhookd_stop() {
+	local pid
+	if pid=$(webhookd_pid); then
+		proc_stop 15 "$pid"
+	fi
+	rm -f "$WEB_DIR/run/webhookd/pid" "$WEB_DIR/run/webhookd/socket"
 }
 
 # web_write_error_pages [DIR]: the static JSON pages lighttpd falls back to when the service
@@ -455,6 +507,7 @@ web_grant_access() {
 	chgrp "$WEB_GROUP" "$WEB_APP_CONF"
 	chmod 640 "$WEB_APP_CONF"
 	chown -R "$WEB_USER:$WEB_GROUP" "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/tmp"
+	chown "$WEB_USER:$WEB_GROUP" "$WEB_DIR/webhooks.key"
 	local need="-x $WEB_BUILD/cgi-bin/service -a -r $WEB_APP_CONF -a -w $WEB_LOG -a -w $WEB_MAIL"
 	need="$need -a -r $KINGLET_ROOT/openapi/openapi.json"
 	[ -z "${DB_SOCKET:-}" ] || [ ! -S "$DB_SOCKET" ] || need="$need -a -w $DB_SOCKET"
@@ -585,6 +638,7 @@ web_start() {
 		stack_warn "the programs did not start, see $WEB_PROGRAMS_STDERR and $WEB_LOG/kinglet.log"
 		return 1
 	fi
+	webhookd_start
 }
 
 # Stops whichever server runs for this directory (the last start may have used another SERVER),
@@ -612,6 +666,7 @@ web_stop() {
 	mapfile -t orphans < <(web_program_pids)
 	proc_stop 5 "${orphans[@]}"
 	rm -f "$WEB_PIDFILE"
+	webhookd_stop
 }
 
 # ---------------------------------------------------------------- the dev stack: make run/start/stop
@@ -663,6 +718,7 @@ stack_run() {
 	trap 'stack_say "stopping"; stack_stop' EXIT
 	web_launch foreground &
 	local pid=$!
+	webhookd_start || true
 	stack_say "Kinglet runs at $WEB_URL (Ctrl-C stops)"
 	stack_say "  logs:       $WEB_LOG/"
 	stack_say "  mail spool: $WEB_MAIL/"

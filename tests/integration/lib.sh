@@ -145,6 +145,7 @@ kt_cgi_program() {
 	elif [[ $path =~ ^/api/v1/messages/[^/]+/replies(/|$) ]]; then echo replies
 	elif [[ $path =~ ^/api/v1/messages(/|$) ]]; then echo messages
 	elif [[ $path =~ ^/api/v1/lists(/|$) ]]; then echo lists
+	elif [[ $path =~ ^/api/v1/webhooks(/|$) ]]; then echo webhooks
 	else echo service; fi
 }
 

@@ -56,7 +56,7 @@ for class in default login signup reset post; do
 		"ratelimit.$class.per_minute=60000000")
 done
 test_web_start auth.login_failures_per_account=2 auth.login_window_seconds=86400 \
-	ratelimit.enabled=true "${limits[@]}"
+	ratelimit.enabled=true "${limits[@]}" webhooks.allow_private=true
 
 test_expect "the document is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator) and keeps the house rules" '
 	check validate "$DOC"
@@ -356,6 +356,27 @@ test_expect "version 0 success answers of every original route are ones the docu
 	hal=$(jq -r .session_id "$KT_TMP/body")
 	api GET /api/v1/users/hal/logout "${v0[@]}" -H "Authorization: Bearer $hal"
 	answer 200 GET "/users/{name}/logout"
+'
+
+test_expect "webhook routes answer what the document declares" '
+	make_user wes >/dev/null
+	wes=$(session_of wes wes-password)
+	# Nothing listens on the discard port: a delivery there fails at once, and stays local.
+	hook=http://127.0.0.1:9/hook
+	as 201 "$wes" POST /api/v1/webhooks /webhooks "{\"url\":\"$hook\",\"events\":[\"message.received\"],\"label\":\"doc\"}"
+	id=$(jq -r .webhook_id "$KT_TMP/body")
+	as 422 "$wes" POST /api/v1/webhooks /webhooks "{\"url\":\"ftp://x/\",\"events\":[\"message.sent\"]}"
+	as 200 "$wes" GET /api/v1/webhooks /webhooks
+	as 200 "$wes" GET "/api/v1/webhooks/$id" "/webhooks/{id}"
+	as 404 "$wes" GET /api/v1/webhooks/999999 "/webhooks/{id}"
+	as 200 "$wes" PATCH "/api/v1/webhooks/$id" "/webhooks/{id}" "{\"label\":\"renamed\",\"active\":false}"
+	as 200 "$wes" POST "/api/v1/webhooks/$id/secret" "/webhooks/{id}/secret"
+	as 202 "$wes" POST "/api/v1/webhooks/$id/ping" "/webhooks/{id}/ping"
+	did=$(jq -r .delivery_id "$KT_TMP/body")
+	as 200 "$wes" GET "/api/v1/webhooks/$id/deliveries" "/webhooks/{id}/deliveries"
+	as 202 "$wes" POST "/api/v1/webhooks/$id/deliveries/$did/redeliver" "/webhooks/{id}/deliveries/{delivery_id}/redeliver"
+	as 404 "$wes" POST "/api/v1/webhooks/$id/deliveries/999999/redeliver" "/webhooks/{id}/deliveries/{delivery_id}/redeliver"
+	as 200 "$wes" DELETE "/api/v1/webhooks/$id" "/webhooks/{id}"
 '
 
 test_expect "every recorded response is one the document declares, and matches its schema and headers" '

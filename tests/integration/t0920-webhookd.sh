@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# kinglet-webhookd (API.md §11, issue 19 part 3): events reach the hooks of the users concerned,
+# signed (checked here with openssl, not with the daemon's code), retried with the same
+# webhook-id, 410 disables the hook and tells its owner, redirects are not followed; a receiver on
+# 127.0.0.1 (tests/webhook-receiver.py) records what arrives and fails on command.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+RECV=$KT_TMP/recv
+mkdir -p "$RECV"
+python3 "$KINGLET_ROOT/tests/webhook-receiver.py" "$RECV" &
+RECV_PID=$!
+trap 'rc=$?; kill "$RECV_PID" 2>/dev/null; (exit $rc); kt_exit' EXIT
+retry 10 test -s "$RECV/port"
+R=http://127.0.0.1:$(cat "$RECV/port")
+
+test_web_start webhooks.allow_private=true "webhooks.retry_schedule=1s 1s 1s" webhooks.scan_ms=200
+ALICE=$(make_user alice)
+BOB=$(make_user bob)
+CAROL=$(make_user carol)
+BOB_ID=$(user_id_of bob "$BOB")
+
+# hook TOKEN PATH EVENTS: registers $R/PATH for the JSON array EVENTS; prints "id secret".
+hook() {
+	api_json POST /api/v1/webhooks "{\"url\":\"$R/$2\",\"events\":$3}" -H "Authorization: Bearer $1" >/dev/null
+	[ "$API_STATUS" = 201 ] || kt_fail "hook $2: $API_STATUS $API_BODY" || return 1
+	jq -r '"\(.webhook_id) \(.secret)"' "$KT_TMP/body"
+}
+post() { api_json POST /api/v1/messages "{\"message_text\":\"$2\"}" -H "Authorization: Bearer $1"; }
+# arrivals PATH: how many requests reached PATH; arrived N PATH: at least N did.
+arrivals() { cat "$RECV"/*.path 2>/dev/null | grep -cx "/$1" || true; }
+arrived() { [ "$(arrivals "$2")" -ge "$1" ]; }
+# last PATH [EXT]: the newest request file to PATH (ext body, head).
+last() {
+	local f
+	f=$(grep -lx "/$1" "$RECV"/*.path | sort | tail -n 1)
+	printf '%s\n' "${f%.path}.${2:-body}"
+}
+hdr() { sed -n "s/^$1: //p" "$2"; }
+# sql_is QUERY OP VALUE: the query's answer compares so (for retry: asked again each time).
+sql_is() { test "$(kt_sql "$1")" "$2" "$3"; }
+# verify SECRET HEAD BODY: every v1 signature in HEAD is recomputed with openssl; prints how many
+# matched (the header's entries in order, 1 for a match).
+verify() {
+	local key id ts sig want
+	key=$(printf '%s' "${1#whsec_}" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+	id=$(hdr webhook-id "$2")
+	ts=$(hdr webhook-timestamp "$2")
+	want=$({ printf '%s.%s.' "$id" "$ts"; cat "$3"; } |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64)
+	for sig in $(hdr webhook-signature "$2"); do
+		[ "$sig" = "v1,$want" ] && printf 1 || printf 0
+	done
+}
+
+read -r BOB_HOOK BOB_SECRET <<<"$(hook "$BOB" bob "[\"message.received\",\"message.deleted\"]")"
+read -r ALICE_HOOK _ <<<"$(hook "$ALICE" alice "[\"message.sent\"]")"
+
+test_expect "a post reaches the hook of its recipient (message.received) and of its author (message.sent)" '
+	post "$ALICE" "hello @bob"
+	assert_status 201
+	id=$(jq -r .message_id "$KT_TMP/body")
+	echo "$id" >"$KT_TMP/first"
+	retry 10 arrived 1 bob
+	retry 10 arrived 1 alice
+	b=$(last bob)
+	jq -e ".type == \"message.received\" and .data.message_id == $id and .data.logged_in_user == $BOB_ID and .data.author_type == \"others\" and .data.message_markup == \"hello @bob\" and (.timestamp | test(\"Z$\"))" "$b" >/dev/null
+	jq -e ".type == \"message.sent\" and .data.author_type == \"you\"" "$(last alice)" >/dev/null
+	h=$(last bob head)
+	[ "$(hdr content-type "$h")" = application/json ]
+	hdr user-agent "$h" | grep -q "^Kinglet-Webhooks/"
+	hdr webhook-id "$h" | grep -q "^evt_"
+	ts=$(hdr webhook-timestamp "$h")
+	[ $((ts - $(date +%s))) -le 5 ]
+	[ $(($(date +%s) - ts)) -le 30 ]
+'
+
+test_expect "the signature verifies with openssl and the secret shown at registration" '
+	[ "$(verify "$BOB_SECRET" "$(last bob head)" "$(last bob)")" = 1 ]
+	[ "$(verify "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" "$(last bob head)" "$(last bob)")" = 0 ]
+'
+
+test_expect "the deliveries log shows each delivery with the webhook-id the receiver saw" '
+	api GET "/api/v1/webhooks/$BOB_HOOK/deliveries" -H "Authorization: Bearer $BOB"
+	assert_status 200
+	assert_json ".deliveries[0].status" delivered
+	assert_json ".deliveries[0].attempts" 1
+	assert_json ".deliveries[0].last_status_code" 200
+	assert_json ".deliveries[0].event_id" "$(hdr webhook-id "$(last bob head)")"
+	api GET "/api/v1/webhooks/$BOB_HOOK" -H "Authorization: Bearer $BOB"
+	assert_jq ".last_delivery_at | test(\"Z$\")"
+'
+
+test_expect "a message nobody with a hook can see reaches no hook; a deletion reaches who could see it" '
+	post "$CAROL" "just me, @carol"
+	assert_status 201
+	before=$(ls "$RECV"/*.path | wc -l)
+	api DELETE "/api/v1/messages/$(cat "$KT_TMP/first")" -H "Authorization: Bearer $ALICE"
+	assert_status 200
+	retry 10 arrived 2 bob
+	jq -e ".type == \"message.deleted\" and .data == {\"message_id\": $(cat "$KT_TMP/first")}" "$(last bob)" >/dev/null
+	# alice subscribed to message.sent only; carol has no hook
+	[ "$(ls "$RECV"/*.path | wc -l)" -eq $((before + 1)) ]
+'
+
+test_expect "a failing receiver is retried with the same webhook-id until it answers 2xx" '
+	read -r id _ <<<"$(hook "$CAROL" flaky/2/carol "[\"message.received\"]")"
+	post "$ALICE" "again @carol"
+	retry 20 arrived 3 flaky/2/carol
+	ids=$(for f in $(grep -lx /flaky/2/carol "$RECV"/*.path); do hdr webhook-id "${f%.path}.head"; done | sort -u | wc -l)
+	[ "$ids" -eq 1 ] || kt_fail "$ids different webhook-ids"
+	retry 10 eval "api GET /api/v1/webhooks/$id/deliveries -H \"Authorization: Bearer \$CAROL\" && jq -e \".deliveries[0].status == \\\"delivered\\\"\" \"\$KT_TMP/body\""
+	assert_json ".deliveries[0].attempts" 3
+	api GET "/api/v1/webhooks/$id" -H "Authorization: Bearer $CAROL"
+	assert_json .failure_count 0
+'
+
+test_expect "a redirect is not followed: the attempt fails with its status" '
+	read -r id _ <<<"$(hook "$CAROL" redirect "[\"message.received\"]")"
+	post "$ALICE" "moved, @carol"
+	retry 10 arrived 1 redirect
+	retry 10 eval "api GET /api/v1/webhooks/$id/deliveries -H \"Authorization: Bearer \$CAROL\" && jq -e \".deliveries[0].last_status_code == 302\" \"\$KT_TMP/body\""
+	[ "$(arrivals ok)" -eq 0 ]
+	api DELETE "/api/v1/webhooks/$id" -H "Authorization: Bearer $CAROL"
+'
+
+test_expect "410 Gone disables the hook at once, and its owner gets a system message" '
+	read -r id _ <<<"$(hook "$ALICE" status/410 "[\"message.sent\"]")"
+	n=$(arrivals bob)
+	post "$ALICE" "one more @bob"
+	retry 10 arrived 1 status/410
+	retry 10 eval "api GET /api/v1/webhooks/$id -H \"Authorization: Bearer \$ALICE\" && jq -e \".active == false\" \"\$KT_TMP/body\""
+	assert_jq ".disabled_reason | test(\"410\")"
+	api GET /api/v1/messages -H "Authorization: Bearer $ALICE"
+	assert_jq "[.messages[] | select(.author_name == \"kinglet\" and (.message_markup | contains(\"webhook $id was disabled\")))] | length == 1"
+	post "$ALICE" "and another @bob"
+	retry 10 arrived $((n + 2)) bob
+	[ "$(arrivals status/410)" -eq 1 ] || kt_fail "a disabled hook got another delivery"
+'
+
+test_expect "after a rotation deliveries carry two signatures, the new secret first" '
+	api POST "/api/v1/webhooks/$BOB_HOOK/secret" --data "" -H "Authorization: Bearer $BOB"
+	new=$(jq -r .secret "$KT_TMP/body")
+	n=$(arrivals bob)
+	post "$ALICE" "rotated @bob"
+	retry 10 arrived $((n + 1)) bob
+	[ "$(verify "$new" "$(last bob head)" "$(last bob)")" = 10 ]
+	[ "$(verify "$BOB_SECRET" "$(last bob head)" "$(last bob)")" = 01 ]
+'
+
+test_expect "ping and redeliver send again with the same webhook-id" '
+	n=$(arrivals bob)
+	api POST "/api/v1/webhooks/$BOB_HOOK/ping" --data "" -H "Authorization: Bearer $BOB"
+	assert_status 202
+	did=$(jq -r .delivery_id "$KT_TMP/body")
+	retry 10 arrived $((n + 1)) bob || kt_fail "no ping arrived"
+	jq -e ".type == \"ping\" and .data.webhook_id == $BOB_HOOK" "$(last bob)" >/dev/null ||
+		kt_fail "not the ping: $(cat "$(last bob)")"
+	first=$(hdr webhook-id "$(last bob head)")
+	api POST "/api/v1/webhooks/$BOB_HOOK/deliveries/$did/redeliver" --data "" -H "Authorization: Bearer $BOB"
+	assert_status 202
+	retry 10 arrived $((n + 2)) bob || kt_fail "no redelivery arrived"
+	[ "$(hdr webhook-id "$(last bob head)")" = "$first" ]
+'
+
+test_expect "retention: finished deliveries older than webhooks.log_days go, pending ones stay" '
+	kt_sql "UPDATE webhook_deliveries SET created_at = NOW() - INTERVAL 31 DAY WHERE webhook_id = $BOB_HOOK"
+	kt_sql "INSERT INTO webhook_deliveries (webhook_id, event_uid, type, payload, next_attempt_at, created_at) VALUES ($BOB_HOOK, \"evt_old_pending\", \"ping\", \"{}\", NOW() + INTERVAL 1 DAY, NOW() - INTERVAL 40 DAY)"
+	old=$(kt_sql "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $BOB_HOOK AND status <> \"pending\"")
+	[ "$old" -gt 3 ]
+	# the daemon prunes when it starts, then every minute
+	webhookd_start
+	retry 10 sql_is "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $BOB_HOOK AND status <> \"pending\"" -eq 0
+	[ "$(kt_sql "SELECT COUNT(*) FROM webhook_deliveries WHERE event_uid = \"evt_old_pending\"")" -eq 1 ]
+	grep -q "prog=webhookd .*event=retention deleted=$old " "$WEB_LOG/kinglet.log"
+'
+
+test_expect "SIGUSR2 logs the counters; SIGTERM stops the daemon" '
+	pid=$(webhookd_pid)
+	kill -USR2 "$pid"
+	retry 10 grep -q "prog=webhookd .*counters=1 .*delivered=" "$WEB_LOG/kinglet.log"
+	kill -TERM "$pid"
+	retry 10 eval "! kill -0 $pid 2>/dev/null"
+	grep -q "prog=webhookd .*stopping" "$WEB_LOG/kinglet.log"
+'
+
+test_done

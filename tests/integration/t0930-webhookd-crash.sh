@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# kinglet-webhookd's failures (API.md §11, issue 19): a receiver that does not answer within 10 s
+# is a failed attempt; a daemon killed with deliveries in flight loses nothing: restarted, it
+# takes over its expired leases and the outbox, every committed event arrives at least once, and
+# a duplicate carries the same webhook-id.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+RECV=$KT_TMP/recv
+mkdir -p "$RECV"
+python3 "$KINGLET_ROOT/tests/webhook-receiver.py" "$RECV" &
+RECV_PID=$!
+trap 'rc=$?; kill "$RECV_PID" 2>/dev/null; (exit $rc); kt_exit' EXIT
+retry 10 test -s "$RECV/port"
+R=http://127.0.0.1:$(cat "$RECV/port")
+
+test_web_start webhooks.allow_private=true "webhooks.retry_schedule=1s 1s 1s 1s" \
+	webhooks.scan_ms=200 webhooks.lease_seconds=15
+ALICE=$(make_user alice)
+BOB=$(make_user bob)
+CAROL=$(make_user carol)
+
+hook() {
+	api_json POST /api/v1/webhooks "{\"url\":\"$R/$2\",\"events\":[\"message.received\"]}" -H "Authorization: Bearer $1" >/dev/null
+	[ "$API_STATUS" = 201 ] || kt_fail "hook $2: $API_STATUS $API_BODY" || return 1
+	jq -r .webhook_id "$KT_TMP/body"
+}
+post() { api_json POST /api/v1/messages "{\"message_text\":\"$2\"}" -H "Authorization: Bearer $1"; }
+arrivals() { cat "$RECV"/*.path 2>/dev/null | grep -cx "/$1" || true; }
+arrived() { [ "$(arrivals "$2")" -ge "$1" ]; }
+# sql_is QUERY OP VALUE: the query's answer compares so (for retry: asked again each time).
+sql_is() { test "$(kt_sql "$1")" "$2" "$3"; }
+
+test_expect "a receiver that does not answer within 10 seconds is a failed attempt, retried" '
+	id=$(hook "$CAROL" slow/12/carol)
+	post "$ALICE" "slowly, @carol"
+	assert_status 201
+	retry 20 sql_is "SELECT attempts FROM webhook_deliveries WHERE webhook_id = $id" -ge 1
+	api GET "/api/v1/webhooks/$id/deliveries" -H "Authorization: Bearer $CAROL"
+	assert_json ".deliveries[0].status" pending
+	assert_jq ".deliveries[0].last_error | test(\"[Tt]ime\")"
+	assert_jq ".deliveries[0].duration_ms >= 9000 and .deliveries[0].duration_ms < 12000"
+	api DELETE "/api/v1/webhooks/$id" -H "Authorization: Bearer $CAROL"
+	assert_status 200
+'
+
+test_expect "kill -9 with deliveries in flight, events written while it is down: after a restart every one arrives" '
+	id=$(hook "$BOB" slow/2/bob)
+	for i in 1 2 3 4 5; do
+		post "$ALICE" "burst $i, @bob"
+		assert_status 201
+	done
+	retry 10 arrived 1 slow/2/bob
+	kill -KILL "$(webhookd_pid)"
+	for i in 6 7 8; do
+		post "$ALICE" "while down $i, @bob"
+		assert_status 201
+	done
+	[ "$(kt_sql "SELECT COUNT(*) FROM webhook_events")" -ge 3 ]
+	webhookd_start
+	retry 60 sql_is "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $id AND status = '\''delivered'\''" -eq 8
+	[ "$(kt_sql "SELECT COUNT(*) FROM webhook_events")" -eq 0 ]
+	# every message arrived, and all copies of one carry one webhook-id
+	for f in $(grep -lx /slow/2/bob "$RECV"/*.path); do
+		printf "%s %s\n" "$(jq -r .data.message_id "${f%.path}.body")" "$(sed -n "s/^webhook-id: //p" "${f%.path}.head")"
+	done | sort -u >"$KT_TMP/pairs"
+	[ "$(cut -d" " -f1 "$KT_TMP/pairs" | sort -u | wc -l)" -eq 8 ] || kt_fail "not every message arrived: $(cat "$KT_TMP/pairs")"
+	[ "$(wc -l <"$KT_TMP/pairs")" -eq 8 ] || kt_fail "a message arrived under two webhook-ids: $(cat "$KT_TMP/pairs")"
+'
+
+test_done
