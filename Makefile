@@ -21,7 +21,10 @@ DESTDIR ?=
 KINGLET_LIB   = $(PREFIX)/lib/kinglet
 KINGLET_SHARE = $(PREFIX)/share/kinglet
 SERVER_CONFS  = conf/apache-kinglet.conf conf/apache-kinglet-fcgid.conf conf/nginx-kinglet.conf \
-                conf/kinglet-fcgi@.service
+                conf/kinglet-fcgi@.service conf/kinglet-webhookd.service
+
+# Compile on every core: the builds are sub-makes of make test and make check, which see it.
+MAKEFLAGS += --jobs=$(shell nproc)
 
 CC      ?= cc
 PKGS     = fcgi json-c libmariadb libcrypto
@@ -33,7 +36,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -Ilib \
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lscrypt -lm
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-PROGRAMS  = service users messages replies threads lists
+PROGRAMS  = service users messages replies threads lists webhooks
 LIB_SRC   = $(wildcard lib/*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A     = $(BUILD)/lib/libkinglet.a
@@ -41,25 +44,9 @@ BINS      = $(PROGRAMS:%=$(BUILD)/cgi-bin/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRC:%.c=$(BUILD)/%)
 
-# ---- webhooks (issue 19, API.md §11): the webhooks program; kinglet-webhookd, the delivery
-# daemon (not a FastCGI program: libcurl's multi interface); libcrypto seals the hooks' secrets
-# and signs the deliveries.
-PROGRAMS += webhooks
-LDLIBS   += $(shell pkg-config --libs libcrypto 2>/dev/null)
+# kinglet-webhookd (webhookd/): the webhook delivery daemon, not a FastCGI program (libcurl's
+# multi interface; API.md §11).
 WEBHOOKD  = $(BUILD)/webhookd/kinglet-webhookd
-all: $(WEBHOOKD)
-$(BUILD)/webhookd/%.o: ALL_CFLAGS += $(shell pkg-config --cflags libcurl 2>/dev/null)
-$(WEBHOOKD): $(BUILD)/webhookd/webhookd.o $(LIB_A)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libcurl 2>/dev/null)
-webhookd: $(WEBHOOKD)
-SERVER_CONFS += conf/kinglet-webhookd.service
-install: install-webhookd
-install-webhookd: $(WEBHOOKD)
-	install -D -m 755 $(WEBHOOKD) $(DESTDIR)$(KINGLET_LIB)/kinglet-webhookd
-uninstall: uninstall-webhookd
-uninstall-webhookd:
-	rm -f $(DESTDIR)$(KINGLET_LIB)/kinglet-webhookd
-.PHONY: webhookd install-webhookd uninstall-webhookd
 
 # npm packages of openapi/package.json (the OpenAPI validator, Scalar's bundle for /scalar, the
 # browser driver): installed from the npm registry once, again only when the pins change. Shared
@@ -96,7 +83,7 @@ BENCH_BINS = $(BUILD)/bench/ceiling_static $(BUILD)/bench/ceiling_db $(BUILD)/be
 export VAR PORT SET SERVER BUILD TEST_VAR TEST_PORT TEST_SERVERS NODE_DIR
 export ASAN_BUILD ASAN_SERVER FAULT_BUILD FUZZ_BUILD
 
-.PHONY: all deps node scalar \
+.PHONY: all deps node scalar webhookd \
 	unit-bins unit fuzz fuzz-bins fuzz-merge \
 	test integration test-nginx faults \
 	run start stop status cluster-deps cluster-start cluster-stop cluster-status test-cluster \
@@ -107,7 +94,7 @@ export ASAN_BUILD ASAN_SERVER FAULT_BUILD FUZZ_BUILD
 
 # ---- build: the library, the programs, the OpenAPI reference page --------------------------
 
-all: $(BINS)
+all: $(BINS) $(WEBHOOKD)
 
 deps:
 	@scripts/deps.sh
@@ -122,6 +109,11 @@ $(LIB_A): $(LIB_OBJ)
 
 $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/webhookd/%.o: ALL_CFLAGS += $(shell pkg-config --cflags libcurl 2>/dev/null)
+$(WEBHOOKD): $(BUILD)/webhookd/webhookd.o $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libcurl 2>/dev/null)
+webhookd: $(WEBHOOKD)
 
 $(NODE_STAMP): openapi/package.json
 	@mkdir -p $(NODE_DIR)
@@ -210,6 +202,7 @@ install: all
 	install -d $(DESTDIR)$(KINGLET_LIB)/cgi-bin $(DESTDIR)$(KINGLET_SHARE)/sql \
 	  $(DESTDIR)$(KINGLET_SHARE)/conf $(DESTDIR)/etc/kinglet
 	install -m 755 $(BINS) $(DESTDIR)$(KINGLET_LIB)/cgi-bin/
+	install -m 755 $(WEBHOOKD) $(DESTDIR)$(KINGLET_LIB)/kinglet-webhookd
 	install -m 644 sql/*.sql $(DESTDIR)$(KINGLET_SHARE)/sql/
 	install -m 755 scripts/migrate.sh $(DESTDIR)$(KINGLET_SHARE)/sql/migrate.sh
 	install -m 644 conf/kinglet.conf.example $(DESTDIR)/etc/kinglet/kinglet.conf.example
@@ -220,7 +213,8 @@ install: all
 	scripts/lighttpd-kinglet.sh $(PREFIX) >$(DESTDIR)$(KINGLET_SHARE)/conf/lighttpd-kinglet.conf
 	$(BUILD)/cgi-bin/service --error-pages $(DESTDIR)$(KINGLET_SHARE)/errors
 uninstall:
-	rm -f $(PROGRAMS:%=$(DESTDIR)$(KINGLET_LIB)/cgi-bin/%) $(DESTDIR)/etc/kinglet/kinglet.conf.example
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(KINGLET_LIB)/cgi-bin/%) $(DESTDIR)$(KINGLET_LIB)/kinglet-webhookd \
+	  $(DESTDIR)/etc/kinglet/kinglet.conf.example
 	rm -rf $(DESTDIR)$(KINGLET_SHARE)
 	-rmdir $(DESTDIR)$(KINGLET_LIB)/cgi-bin $(DESTDIR)$(KINGLET_LIB) $(DESTDIR)/etc/kinglet 2>/dev/null
 
