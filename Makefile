@@ -23,8 +23,10 @@ KINGLET_SHARE = $(PREFIX)/share/kinglet
 SERVER_CONFS  = conf/apache-kinglet.conf conf/apache-kinglet-fcgid.conf conf/nginx-kinglet.conf \
                 conf/kinglet-fcgi@.service conf/kinglet-webhookd.service
 
-# Compile on every core: the builds are sub-makes of make test and make check, which see it.
+# Build on every core (the sub-makes share the top one's jobs).
+ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += --jobs=$(shell nproc)
+endif
 
 CC      ?= cc
 PKGS     = fcgi json-c libmariadb libcrypto
