@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,17 +23,6 @@
 
 static uint8_t key[32];
 static bool key_loaded;
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int webhooks_key_load(void)
 {
@@ -60,14 +50,12 @@ int webhooks_key_load(void)
 			  conf.webhooks_key_file);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(key); i++) {
-		int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			log_error("webhooks.key_file %s must hold 64 hex digits",
-				  conf.webhooks_key_file);
-			return -1;
-		}
-		key[i] = (uint8_t)(hi << 4 | lo);
+	text[n] = '\0';
+	size_t got = 0;
+	/* libcrypto's hex reader; '\0': no separators between the digits. */
+	if (!OPENSSL_hexstr2buf_ex(key, sizeof(key), &got, text, '\0') || got != sizeof(key)) {
+		log_error("webhooks.key_file %s must hold 64 hex digits", conf.webhooks_key_file);
+		return -1;
 	}
 	key_loaded = true;
 	return 0;

@@ -55,6 +55,7 @@ fi
 
 kt_exit() {
 	local rc=$?
+	[ -z "${KT_RECEIVER_PID:-}" ] || kill "$KT_RECEIVER_PID" 2>/dev/null || true
 	[ -n "$KT_CLUSTER" ] || [ -z "${WEB_DIR:-}" ] || web_stop
 	[ -z "$kt_own_db" ] || db_stop
 	if [ -z "$kt_done" ]; then
@@ -220,6 +221,18 @@ kt_cluster_web_start() {
 	done
 	cluster_wait cluster_webs_up 30 || stack_die "HAProxy does not see both web nodes up"
 	WEB_PORT=$CLUSTER_PORT WEB_URL=$CLUSTER_URL WEB_MAIL=$CLUSTER_MAIL WEB_LOG=$log
+}
+
+# webhook_receiver_start: tests/webhook-receiver.py on 127.0.0.1, recording what arrives under
+# RECV ($KT_TMP/recv; it fails on command, see the script), stopped when the file exits; R is its
+# URL.
+webhook_receiver_start() {
+	RECV=$KT_TMP/recv
+	mkdir -p "$RECV"
+	python3 "$KINGLET_ROOT/tests/webhook-receiver.py" "$RECV" &
+	KT_RECEIVER_PID=$!
+	retry 10 test -s "$RECV/port"
+	R=http://127.0.0.1:$(cat "$RECV/port")
 }
 
 # ---------------------------------------------------------------- requests

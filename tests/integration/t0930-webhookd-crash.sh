@@ -6,13 +6,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-RECV=$KT_TMP/recv
-mkdir -p "$RECV"
-python3 "$KINGLET_ROOT/tests/webhook-receiver.py" "$RECV" &
-RECV_PID=$!
-trap 'rc=$?; kill "$RECV_PID" 2>/dev/null; (exit $rc); kt_exit' EXIT
-retry 10 test -s "$RECV/port"
-R=http://127.0.0.1:$(cat "$RECV/port")
+webhook_receiver_start
 
 test_web_start webhooks.allow_private=true "webhooks.retry_schedule=1s 1s 1s 1s" \
 	webhooks.scan_ms=200 webhooks.lease_seconds=15
