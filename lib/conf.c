@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "db.h"
+#include "db_hosts.h"
 
 #include "banned.h"
 

@@ -1,8 +1,6 @@
-/* db.c: the only file that talks to libmariadb (MariaDB Connector/C). */
+/* db.c: with db_nodes.c, the only files that talk to libmariadb (MariaDB Connector/C). */
 #include "db.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <mysql.h>
 #include <mysqld_error.h>
@@ -13,6 +11,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "db_nodes.h"
 #include "log.h"
 #include "random.h"
 #include "strbuf.h"
@@ -45,20 +44,9 @@ static unsigned long long last_affected, last_insert_id;
 static char last_error[256];
 static unsigned long connects;
 
-/* db.hosts, parsed at the first connect (conf_load checked it); 0 nodes: the single server. */
-static struct db_host hosts[DB_HOSTS_MAX];
-static int nhosts = -1; /* -1: not parsed yet */
-static int node = -1; /* the index in hosts of the connection's node */
-static time_t node_rechecked; /* when the nodes before `node` were last tried */
+static int node = -1; /* the index in db.hosts of the connection's node (db_nodes.c) */
 static unsigned tx_conflicts; /* transactions aborted by a conflict since the last commit */
-static char node_name[DB_HOST_ADDR_MAX + 8];
 
-/*
- * A process on a later node tries the earlier ones this often, so that the whole cluster writes
- * to one node again soon after the first comes back (one writer keeps conflicts rare and ids in
- * commit order).
- */
-#define DB_RECHECK_SECONDS 5
 /* An autocommit statement aborted by a conflict (deadlock, Galera certification) is tried again. */
 #define DB_CONFLICT_RETRIES 3
 
@@ -104,235 +92,37 @@ static void drop_connection(void)
 	conn = NULL;
 }
 
-static bool host_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
-}
-
-/* One entry of db.hosts (n bytes at p, no separators in it) into h. */
-static int host_parse(const char *p, size_t n, struct db_host *h, struct strbuf *err)
-{
-	const char *host = p, *colon;
-	size_t hlen;
-	unsigned long port = 0;
-	char v6[DB_HOST_ADDR_MAX];
-
-	if (*p == '/') {
-		if (n >= DB_HOST_ADDR_MAX) {
-			strbuf_addf(err, "db.hosts: socket path '%.*s' is longer than %d bytes",
-				    (int)n, p, DB_HOST_ADDR_MAX - 1);
-			return -1;
-		}
-		memcpy(h->addr, p, n);
-		h->addr[n] = '\0';
-		h->port = 0;
-		return 0;
-	}
-	if (*p == '[') {
-		const char *close = memchr(p, ']', n);
-		host = p + 1;
-		hlen = close ? (size_t)(close - host) : 0;
-		colon = close && close + 1 < p + n && close[1] == ':' ? close + 1 : NULL;
-		if (colon && hlen < sizeof(v6)) {
-			memcpy(v6, host, hlen);
-			v6[hlen] = '\0';
-		}
-		if (!colon || hlen >= sizeof(v6) || inet_pton(AF_INET6, v6, h->addr) != 1) {
-			strbuf_addf(err, "db.hosts: '%.*s' is not [IPv6 address]:port", (int)n, p);
-			return -1;
-		}
-	} else {
-		colon = memchr(p, ':', n);
-		hlen = colon ? (size_t)(colon - p) : n;
-		for (size_t i = 0; i < hlen; i++)
-			if (!host_char(p[i]))
-				hlen = 0;
-		if (!colon || !hlen || hlen >= DB_HOST_ADDR_MAX) {
-			strbuf_addf(err,
-				    "db.hosts: '%.*s' is not host:port, [IPv6 address]:port or an "
-				    "absolute socket path",
-				    (int)n, p);
-			return -1;
-		}
-	}
-	size_t plen = (size_t)(p + n - colon - 1);
-	for (size_t i = 0; i < plen && port <= 65535; i++)
-		port = isdigit((unsigned char)colon[1 + i])
-			       ? port * 10 + (unsigned)(colon[1 + i] - '0')
-			       : 65536;
-	if (!plen || port < 1 || port > 65535) {
-		strbuf_addf(err, "db.hosts: '%.*s': the port must be a number from 1 to 65535",
-			    (int)n, p);
-		return -1;
-	}
-	memcpy(h->addr, host, hlen);
-	h->addr[hlen] = '\0';
-	h->port = (unsigned)port;
-	return 0;
-}
-
-int db_hosts_parse(const char *list, struct db_host *out, struct strbuf *err)
-{
-	struct db_host scratch;
-	int n = 0;
-	const char *p = list + strspn(list, " ,\t");
-	while (*p) {
-		size_t len = strcspn(p, " ,\t");
-		if (n == DB_HOSTS_MAX) {
-			strbuf_addf(err, "db.hosts: more than %d nodes", DB_HOSTS_MAX);
-			return -1;
-		}
-		if (host_parse(p, len, out ? &out[n] : &scratch, err) < 0)
-			return -1;
-		n++;
-		p += len;
-		p += strspn(p, " ,\t");
-	}
-	return n;
-}
-
-/* A new connection to h (NULL: the single server of db.socket or db.host), or NULL. */
-static MYSQL *open_conn(const struct db_host *h, bool quiet)
-{
-	unsigned int timeout = (unsigned int)conf.db_timeout_seconds;
-	my_bool off = 0;
-	const char *socket = conf.db_socket[0] ? conf.db_socket : NULL;
-	const char *host = socket ? "localhost" : conf.db_host;
-	unsigned port = (unsigned)conf.db_port;
-	MYSQL *m;
-
-	if (h) {
-		socket = h->port ? NULL : h->addr;
-		host = h->port ? h->addr : "localhost";
-		port = h->port;
-	}
-	m = mysql_init(NULL);
-	if (!m)
-		return NULL;
-	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &timeout);
-	mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
-	mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
-	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	/* UTC for UNIX_TIMESTAMP(), and lock waits short enough to answer within a request. */
-	mysql_optionsv(m, MYSQL_INIT_COMMAND,
-		       "SET time_zone = '+00:00', innodb_lock_wait_timeout = 10");
-	if (!mysql_real_connect(m, host, conf.db_user, conf.db_password, conf.db_name, port, socket,
-				0)) {
-		if (!quiet)
-			log_error("database connect failed: %s", mysql_error(m));
-		mysql_close(m);
-		return NULL;
-	}
-	return m;
-}
-
 /*
- * Whether the node behind m takes writes: for Galera, wsrep_ready ON and wsrep_local_state 4
- * (Synced; a joiner or a node outside the primary component answers SELECT 1 but refuses table
- * reads with 1047). A server without Galera, or with wsrep off, is healthy.
- */
-static bool node_healthy(MYSQL *m, int i)
-{
-	static const char sql[] = "SELECT @@wsrep_on, "
-				  "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-				  "WHERE VARIABLE_NAME = 'WSREP_READY'), "
-				  "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-				  "WHERE VARIABLE_NAME = 'WSREP_LOCAL_STATE')";
-	MYSQL_RES *res = NULL;
-	MYSQL_ROW row;
-	bool ok = false;
-
-	if (mysql_real_query(m, sql, (unsigned long)strlen(sql))) {
-		if (mysql_errno(m) == ER_UNKNOWN_SYSTEM_VARIABLE)
-			return true; /* built without Galera */
-		log_warn("database node %d: health query failed: %s", i + 1, mysql_error(m));
-		return false;
-	}
-	res = mysql_store_result(m);
-	row = res ? mysql_fetch_row(res) : NULL;
-	if (!row || !row[0] || !strcmp(row[0], "0")) {
-		ok = row != NULL;
-		goto out;
-	}
-	ok = row[1] && !strcasecmp(row[1], "ON") && row[2] && !strcmp(row[2], "4");
-	if (!ok)
-		log_warn("database node %d (%s%s%u) skipped: wsrep_ready %s, wsrep_local_state %s "
-			 "(4 is synced)",
-			 i + 1, hosts[i].addr, hosts[i].port ? ":" : "", hosts[i].port,
-			 row[1] ? row[1] : "?", row[2] ? row[2] : "?");
-out:
-	if (res)
-		mysql_free_result(res);
-	return ok;
-}
-
-/*
- * Connect to the first healthy node among the first `limit` of db.hosts; a connection there
- * replaces the current one. quiet: a periodic look for an earlier node (not worth a log line
- * a request when one is down).
+ * Connect to the first healthy node among the first `limit` of db.hosts (-1: all of them; the
+ * single server when it is empty); a connection there replaces the current one. quiet: a
+ * periodic look for an earlier node (not worth a log line a request when one is down).
  */
 static int connect_first(int limit, bool quiet)
 {
-	for (int i = 0; i < limit; i++) {
-		MYSQL *m = open_conn(&hosts[i], quiet);
-		if (!m)
-			continue;
-		if (!node_healthy(m, i)) {
-			mysql_close(m);
-			continue;
-		}
-		drop_connection();
-		if (i != node)
-			log_info("database node %d of %d: %s%s%u", i + 1, nhosts, hosts[i].addr,
-				 hosts[i].port ? ":" : "", hosts[i].port);
-		conn = m;
-		node = i;
-		node_rechecked = time(NULL);
-		connects++;
-		return DB_OK;
-	}
-	if (!quiet)
-		log_error("no healthy database node among the %d of db.hosts", limit);
-	return DB_UNAVAILABLE;
-}
-
-int db_connect(void)
-{
-	if (nhosts < 0) {
-		struct strbuf err = STRBUF_INIT;
-		nhosts = db_hosts_parse(conf.db_hosts, hosts, &err);
-		if (nhosts < 0) {
-			/* conf_load refuses such a setting: not reached from the programs */
-			log_error("%s", err.buf);
-			nhosts = 0;
-		}
-		strbuf_release(&err);
-	}
-	if (conn)
-		return DB_OK;
-	if (nhosts)
-		return connect_first(nhosts, false);
-	conn = open_conn(NULL, false);
-	if (!conn)
+	int i = -1;
+	MYSQL *m = db_nodes_connect(limit, node, quiet, &i);
+	if (!m)
 		return DB_UNAVAILABLE;
+	drop_connection();
+	conn = m;
+	node = i;
 	connects++;
 	return DB_OK;
 }
 
+int db_connect(void)
+{
+	return conn ? DB_OK : connect_first(-1, false);
+}
+
 /*
  * Between transactions, a process on a later node of db.hosts moves back to the first healthy
- * earlier one, every DB_RECHECK_SECONDS at most. Failing that it stays where it is.
+ * earlier one, every few seconds at most (db_nodes_recheck_due). Failing that it stays where it is.
  */
 static void recheck_node(void)
 {
-	time_t now;
-	if (in_tx || !conn || node <= 0)
+	if (in_tx || !conn || node <= 0 || !db_nodes_recheck_due())
 		return;
-	now = time(NULL);
-	if (now - node_rechecked < DB_RECHECK_SECONDS)
-		return;
-	node_rechecked = now;
 	connect_first(node, true);
 }
 
@@ -350,20 +140,7 @@ static void conflict_backoff(unsigned n)
 
 const char *db_node(void)
 {
-	if (!conn)
-		return "";
-	if (nhosts > 0 && node >= 0) {
-		const struct db_host *h = &hosts[node];
-		if (h->port)
-			snprintf(node_name, sizeof(node_name), "%s:%u", h->addr, h->port);
-		else
-			snprintf(node_name, sizeof(node_name), "%s", h->addr);
-	} else if (conf.db_socket[0]) {
-		snprintf(node_name, sizeof(node_name), "%s", conf.db_socket);
-	} else {
-		snprintf(node_name, sizeof(node_name), "%s:%lld", conf.db_host, conf.db_port);
-	}
-	return node_name;
+	return conn ? db_nodes_name(node) : "";
 }
 
 void db_close(void)

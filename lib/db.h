@@ -7,8 +7,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "strbuf.h"
-
 /* Results of db_* operations: 0 or one of these. */
 enum db_rc {
 	DB_OK = 0,
@@ -106,27 +104,9 @@ bool db_fault_fired(void);
 int db_ping(long long *usec);
 
 /*
- * db.hosts (issue 20): an ordered list of database nodes, "host:port", "[v6addr]:port" or an
- * absolute socket path, separated by spaces or commas. Empty: the single server of db.socket or
- * db.host and db.port, as before. Every process writes to the first healthy node of the list
- * (connected, and for a Galera node wsrep_ready ON and synced), and moves to the next one when
- * its node goes away.
- */
-#define DB_HOSTS_MAX 16
-#define DB_HOST_ADDR_MAX 108 /* a socket path's limit (sun_path) */
-struct db_host {
-	char addr[DB_HOST_ADDR_MAX]; /* host name or address (no brackets), or the socket path */
-	unsigned port; /* 0: addr is a socket path */
-};
-/*
- * Parse a db.hosts setting into out (up to DB_HOSTS_MAX entries; out may be NULL to validate
- * only). Returns the number of entries (0 for an empty list), or -1 with "db.hosts: reason"
- * in err.
- */
-int db_hosts_parse(const char *list, struct db_host *out, struct strbuf *err);
-/*
  * The node this process's connection is on ("127.0.0.1:3306" or the socket path; "" when not
- * connected), for the health route. Borrowed: valid until the next db_* call.
+ * connected), for the health route. db.hosts, the list of nodes, is described in db_hosts.h.
+ * Borrowed: valid until the next db_* call.
  */
 const char *db_node(void);
 

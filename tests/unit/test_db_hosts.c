@@ -1,9 +1,9 @@
-/* test_db_hosts.c: unit tests of db.hosts (lib/db.c's list of database nodes, checked by
+/* test_db_hosts.c: unit tests of db.hosts (lib/db_hosts.c's list of database nodes, checked by
  * lib/conf.c). */
 #include "unit.h"
 
 #include "conf.h"
-#include "db.h"
+#include "db_hosts.h"
 
 /* db_hosts_parse: a setting gives these nodes (a "|"-joined "addr port" list), or this reason. */
 static void test_parse(void **state)
