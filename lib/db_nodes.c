@@ -93,10 +93,9 @@ static bool node_healthy(MYSQL *m, int i)
 	}
 	ok = row[1] && !strcasecmp(row[1], "ON") && row[2] && !strcmp(row[2], "4");
 	if (!ok)
-		log_warn("database node %d (%s%s%u) skipped: wsrep_ready %s, wsrep_local_state %s "
+		log_warn("database node %d (%s) skipped: wsrep_ready %s, wsrep_local_state %s "
 			 "(4 is synced)",
-			 i + 1, hosts[i].addr, hosts[i].port ? ":" : "", hosts[i].port,
-			 row[1] ? row[1] : "?", row[2] ? row[2] : "?");
+			 i + 1, db_nodes_name(i), row[1] ? row[1] : "?", row[2] ? row[2] : "?");
 out:
 	if (res)
 		mysql_free_result(res);
@@ -129,8 +128,7 @@ MYSQL *db_nodes_connect(int limit, int current, bool quiet, int *index)
 			continue;
 		}
 		if (i != current)
-			log_info("database node %d of %d: %s%s%u", i + 1, nhosts, hosts[i].addr,
-				 hosts[i].port ? ":" : "", hosts[i].port);
+			log_info("database node %d of %d: %s", i + 1, nhosts, db_nodes_name(i));
 		*index = i;
 		rechecked = time(NULL);
 		return m;
