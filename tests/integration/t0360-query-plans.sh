@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every list is an index range scan whose cost does not grow with the table: the programs' own
 # statements, as MariaDB's slow log records them (plan and Rows_examined), after many messages.
+# once: the database's plans of the statements, not the web server's
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -3,6 +3,7 @@
 # event in the change's own transaction — posts, replies, deletions, approval requests and
 # decisions — and a change that does not commit leaves none. Programs built with -DKINGLET_FAULTS
 # (make faults); kinglet-webhookd is stopped, so the events stay in the outbox to be counted.
+# once: the outbox rows of the programs' transactions, the same behind every server
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 BUILD=${FAULT_BUILD:-build-faults} test_web_start webhooks.allow_private=true

@@ -3,6 +3,7 @@
 # signed (checked here with openssl, not with the daemon's code), retried with the same
 # webhook-id, 410 disables the hook and tells its owner, redirects are not followed; a receiver on
 # 127.0.0.1 (tests/webhook-receiver.py) records what arrives and fails on command.
+# once: kinglet-webhookd's deliveries, the same behind every server
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 

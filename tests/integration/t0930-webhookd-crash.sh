@@ -3,6 +3,7 @@
 # is a failed attempt; a daemon killed with deliveries in flight loses nothing: restarted, it
 # takes over its expired leases and the outbox, every committed event arrives at least once, and
 # a duplicate carries the same webhook-id.
+# once: kinglet-webhookd's crash safety, the same behind every server
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
