@@ -392,11 +392,13 @@ webhookd_start() {
 	return 1
 }
 
+# Found by its command line, not by its pid file: a daemon stopped before it wrote the file (a
+# slow start under load) must not outlive its stack.
 webhookd_stop() {
-	local pid
-	if pid=$(webhookd_pid); then
-		proc_stop 15 "$pid"
-	fi
+	local -a pids
+	mapfile -t pids < <(grep -lzF -- "$WEB_DIR/run/webhookd/pid" /proc/[0-9]*/cmdline 2>/dev/null |
+		xargs -r grep -lzF kinglet-webhookd 2>/dev/null | sed 's|^/proc/||; s|/cmdline$||')
+	proc_stop 15 "${pids[@]}"
 	rm -f "$WEB_DIR/run/webhookd/pid" "$WEB_DIR/run/webhookd/socket"
 }
 
