@@ -20,7 +20,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 KINGLET_LIB   = $(PREFIX)/lib/kinglet
 KINGLET_SHARE = $(PREFIX)/share/kinglet
-SERVER_CONFS  = conf/apache-kinglet.conf conf/apache-kinglet-fcgid.conf conf/nginx-kinglet.conf \
+SERVER_CONFS  = conf/apache-kinglet.conf conf/apache-kinglet-fcgid.conf conf/apache-kinglet-body.lua conf/nginx-kinglet.conf \
                 conf/kinglet-fcgi@.service conf/kinglet-webhookd.service
 
 # Build on every core (the sub-makes share the top one's jobs).

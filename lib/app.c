@@ -233,6 +233,10 @@ static const int server_statuses[] = { 400, 403, 404, 405, 408, 411, 413, 414,
 /* One static page: version 1's fields and newline, or version 0's four fields (API.md §10). */
 static int write_error_page(const char *dir, const struct err_info *info, bool v0)
 {
+	static const char refused[] =
+		"Answered by the web server: the request did not reach the application.";
+	static const char unreachable[] =
+		"Answered by the web server: the application could not be reached.";
 	struct json_object *o = json_object_new_object();
 	struct strbuf path = STRBUF_INIT;
 	int ret = -1;
@@ -241,10 +245,8 @@ static int write_error_page(const char *dir, const struct err_info *info, bool v
 	if (!v0)
 		json_object_object_add(o, "code", json_object_new_string(info->code));
 	json_object_object_add(o, "user_message", json_object_new_string(info->user_message));
-	json_object_object_add(
-		o, "system_message",
-		json_object_new_string(
-			"Answered by the web server: the application could not be reached."));
+	json_object_object_add(o, "system_message",
+			       json_object_new_string(info->status < 500 ? refused : unreachable));
 	if (!v0)
 		json_object_object_add(o, "request_id", NULL);
 	strbuf_addf(&path, "%s/%s%d.html", dir, v0 ? "v0/" : "", info->status);

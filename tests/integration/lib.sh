@@ -281,6 +281,11 @@ api_raw() {
 	printf "$1" >&3
 	timeout 10 cat <&3 >"$KT_TMP/raw" || true
 	exec 3<&-
+	raw_answer
+}
+
+# raw_answer: split the raw answer in $KT_TMP/raw into headers, body and status, as api does.
+raw_answer() {
 	sed -e '/^\r\{0,1\}$/q' "$KT_TMP/raw" | tr -d '\r' | sed -e '/^$/d' >"$KT_TMP/headers"
 	awk 'body { print } /^\r?$/ && !body { body = 1 }' "$KT_TMP/raw" >"$KT_TMP/body"
 	API_STATUS=$(head -n1 "$KT_TMP/headers" | cut -d' ' -f2)

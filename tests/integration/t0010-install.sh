@@ -24,8 +24,8 @@ test_expect "make install DESTDIR PREFIX puts programs, example config, SQL, mig
 		cmp "$f" "$DEST$PREFIX/share/kinglet/sql/${f##*/}"
 	done
 	[ -x "$DEST$PREFIX/share/kinglet/sql/migrate.sh" ] || kt_fail "no migrate.sh"
-	for f in apache-kinglet.conf apache-kinglet-fcgid.conf nginx-kinglet.conf lighttpd-kinglet.conf \
-		kinglet-fcgi@.service; do
+	for f in apache-kinglet.conf apache-kinglet-fcgid.conf apache-kinglet-body.lua nginx-kinglet.conf \
+		lighttpd-kinglet.conf kinglet-fcgi@.service; do
 		[ -s "$DEST$PREFIX/share/kinglet/conf/$f" ] || kt_fail "no conf/$f"
 	done
 	jq -e ".status == 400 and .code == \"bad_request\"" "$DEST$PREFIX/share/kinglet/errors/400.html" >/dev/null
@@ -34,6 +34,8 @@ test_expect "make install DESTDIR PREFIX puts programs, example config, SQL, mig
 test_expect "the installed configurations name PREFIX, not /usr/local" '
 	! grep -rn /usr/local/ "$DEST$PREFIX/share/kinglet/conf" || kt_fail "/usr/local left"
 	grep -q "Define KINGLET_CGI_DIR $PREFIX/lib/kinglet/cgi-bin" "$DEST$PREFIX/share/kinglet/conf/apache-kinglet.conf"
+	grep -q "Define KINGLET_APACHE_LUA $PREFIX/share/kinglet/conf/apache-kinglet-body.lua" \
+		"$DEST$PREFIX/share/kinglet/conf/apache-kinglet.conf"
 	grep -q -- "-- $PREFIX/lib/kinglet/cgi-bin/%i" "$DEST$PREFIX/share/kinglet/conf/kinglet-fcgi@.service"
 '
 
@@ -64,6 +66,7 @@ test_expect "apache2 -t accepts the installed apache-kinglet*.conf as they ship 
 		LoadModule fcgid_module $m/mod_fcgid.so
 		LoadModule headers_module $m/mod_headers.so
 		LoadModule unique_id_module $m/mod_unique_id.so
+		LoadModule lua_module $m/mod_lua.so
 		Include "$DEST$PREFIX/share/kinglet/conf/apache-kinglet-fcgid.conf"
 		<VirtualHost 127.0.0.1:1>
 		    Include "$DEST$PREFIX/share/kinglet/conf/apache-kinglet.conf"

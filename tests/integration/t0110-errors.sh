@@ -43,6 +43,16 @@ test_expect "a body over the web server limit (2 MiB) is a JSON 413 too" '
 	assert_error 413 payload_too_large
 '
 
+test_expect "a chunked body over the web server limit (2 MiB) is a JSON 413" '
+	head -c 2097152 /dev/zero | tr "\0" " " >"$KT_TMP/huge.json"
+	api POST /api/v1/time -H "Content-Type: application/json" -H "Transfer-Encoding: chunked" \
+		--data-binary @"$KT_TMP/huge.json"
+	assert_status 413
+	assert_header Content-Type "application/json; charset=utf-8"
+	# Apache answers it from its static page: the request id only in the header.
+	assert_json .code payload_too_large
+'
+
 test_expect "a body that is not JSON or a form is 415 unsupported_media_type" '
 	api POST /api/v1/time -H "Content-Type: text/plain" --data-binary "hello"
 	assert_error 415 unsupported_media_type
