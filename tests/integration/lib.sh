@@ -73,6 +73,25 @@ trap 'exit 130' INT TERM
 # the web server SERVER (lighttpd, apache or nginx; default lighttpd) with the programs on the
 # first free port from TEST_PORT up. Sets WEB_SERVER, WEB_PORT, WEB_URL, WEB_LOG (kinglet.log is
 # there), WEB_ACCESS_LOG, WEB_MAIL, WEB_DIR (see scripts/stack-lib.sh).
+# kt_db_fresh: the file's database $KT_DB, new, with every migration applied. A copy of a
+# template the suite migrates once (per version of sql/), replayed from its dump by one client
+# run: running the migrations for every file took eight client runs, seconds on a busy machine.
+# (t0010-install.sh and t0020-database-privileges.sh run migrate.sh itself.)
+kt_db_fresh() {
+	local sum dump
+	sum=$(cat "$KINGLET_ROOT"/sql/[0-9]*_*.sql | md5sum)
+	dump=$TEST_VAR/template-${sum%% *}.sql
+	if [ ! -s "$dump" ]; then
+		db_provision kt_template fresh
+		db_migrate kt_template >/dev/null
+		mariadb-dump --no-defaults --socket="$DB_SOCKET" --user="$DB_ADMIN" --skip-comments \
+			--routines --triggers --events kt_template >"$dump.new"
+		mv "$dump.new" "$dump"
+	fi
+	db_provision "$KT_DB" fresh
+	db_root "$KT_DB" <"$dump"
+}
+
 test_web_start() {
 	local port=$TEST_PORT tries rc dir=$TEST_VAR/web/${SERVER:-lighttpd}/$KT_NAME
 	if [ -n "$KT_CLUSTER" ]; then
@@ -83,8 +102,7 @@ test_web_start() {
 	web_check_built
 	# Logs and mail of an earlier run would be read as this run's.
 	rm -rf "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/run/ratelimit"
-	db_provision "$KT_DB" fresh
-	db_migrate "$KT_DB" >/dev/null
+	kt_db_fresh
 	for ((tries = 0; tries < 50; tries++, port++)); do
 		port_in_use "$port" && continue
 		web_init "$dir" "$port"
@@ -120,8 +138,7 @@ test_cgi_start() {
 	web_check_built
 	rm -rf "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/run"
 	mkdir -p "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/run"
-	db_provision "$KT_DB" fresh
-	db_migrate "$KT_DB" >/dev/null
+	kt_db_fresh
 	web_write_app_conf "$KT_DB" scrypt.log2_n=10 scrypt.p=1 ratelimit.enabled=false "$@"
 	[ "$KT_CGI_MODE" = fastcgi ] || return 0
 	local prog tries
