@@ -90,7 +90,7 @@ export ASAN_BUILD ASAN_SERVER FAULT_BUILD FUZZ_BUILD
 	test integration test-nginx faults \
 	run start stop status cluster-deps cluster-start cluster-stop cluster-status test-cluster \
 	install uninstall \
-	bench \
+	bench bench-cluster \
 	check lint format format-check asan \
 	clean clean-fuzz
 
@@ -246,6 +246,12 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bench/run
+# make bench-cluster: the stream page and POST /messages on the single stack and through HAProxy,
+# two web nodes and three Galera nodes; the writer's failover time; what Galera adds to a write
+# (bench/README.md "The cluster"). BENCH_SECONDS and the rest: see bench/cluster --help.
+bench-cluster: deps cluster-deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@bench/cluster
 
 # ---- check: -Werror, lint (include cycles and file sizes too), format; ASan -----------------
 

@@ -175,10 +175,9 @@ static void handle(struct http_io *io, const struct route *routes, size_t nroute
 	http_request_init(&req, io);
 	http_response_reset(resp);
 #ifdef KINGLET_FAULTS
-	/* Test builds only: "X-Kinglet-Fault: db=N" fails the N-th database call of this request.
-	 */
-	const char *fault = http_env(&req, "HTTP_X_KINGLET_FAULT");
-	db_fault_arm(fault && !strncmp(fault, "db=", 3) ? atol(fault + 3) : 0);
+	/* Test builds only: "X-Kinglet-Fault: db=N" (lost=N, deadlock=N) fails the N-th database
+	 * call of this request. */
+	db_fault_arm(http_env(&req, "HTTP_X_KINGLET_FAULT"));
 #endif
 	status = http_parse_head(&req, resp, conf.http_base_path);
 	/* An error page request answers its status whatever the path looked like. */

@@ -1,7 +1,6 @@
 /* db.c: with db_nodes.c, the only files that talk to libmariadb (MariaDB Connector/C). */
 #include "db.h"
 
-#include <errno.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
@@ -13,7 +12,6 @@
 #include "conf.h"
 #include "db_nodes.h"
 #include "log.h"
-#include "random.h"
 #include "strbuf.h"
 
 #include "banned.h"
@@ -45,10 +43,7 @@ static char last_error[256];
 static unsigned long connects;
 
 static int node = -1; /* the index in db.hosts of the connection's node (db_nodes.c) */
-static unsigned tx_conflicts; /* transactions aborted by a conflict since the last commit */
-
-/* An autocommit statement aborted by a conflict (deadlock, Galera certification) is tried again. */
-#define DB_CONFLICT_RETRIES 3
+static unsigned last_errno; /* the server's or the client library's code of the last failure */
 
 static int classify(unsigned err)
 {
@@ -126,18 +121,6 @@ static void recheck_node(void)
 	connect_first(node, true);
 }
 
-/* Sleep a random time below a bound that doubles with n (1: up to 20 ms; at most 320 ms). */
-static void conflict_backoff(unsigned n)
-{
-	unsigned r = 0;
-	long max_us = 10000L << (n > 5 ? 5 : n);
-	(void)random_bytes(&r, sizeof(r));
-	long us = (long)(r % (unsigned long)max_us);
-	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000 };
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 const char *db_node(void)
 {
 	return conn ? db_nodes_name(node) : "";
@@ -163,6 +146,7 @@ void db_close(void)
 static int fail(unsigned err, const char *msg, const char *sql)
 {
 	int rc = classify(err);
+	last_errno = err;
 	snprintf(last_error, sizeof(last_error), "%s", msg);
 	if (rc == DB_ERROR)
 		log_error("database error %u: %s (statement: %.120s)", err, msg, sql);
@@ -170,8 +154,6 @@ static int fail(unsigned err, const char *msg, const char *sql)
 		log_warn("database connection lost (%u: %s)", err, msg);
 	if (rc == DB_UNAVAILABLE)
 		drop_connection();
-	if (rc == DB_CONFLICT && in_tx && tx_conflicts < 8)
-		tx_conflicts++;
 	return rc;
 }
 
@@ -311,23 +293,34 @@ int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, siz
 
 #ifdef KINGLET_FAULTS
 static long fault_at, fault_calls;
+static char fault_kind; /* 'd' (db=), 'l' (lost=), 'x' (deadlock=) */
 
-void db_fault_arm(long n)
+void db_fault_arm(const char *spec)
 {
-	fault_at = n;
-	fault_calls = 0;
+	static const char *const kinds[] = { "db=", "lost=", "deadlock=" };
+	fault_at = fault_calls = 0;
+	for (size_t i = 0; spec && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!strncmp(spec, kinds[i], strlen(kinds[i]))) {
+			fault_kind = "dlx"[i];
+			fault_at = atol(spec + strlen(kinds[i]));
+		}
+	}
 }
 
 /*
- * The armed call fails: an odd N like a lost connection (the connection is dropped, so the
- * reconnect path runs too), an even N like any other server error.
+ * The armed call fails. "lost": as a lost connection (dropped, so the reconnect path runs too;
+ * at COMMIT the server never saw it). "deadlock": as a transaction Galera aborted (1213; the
+ * caller rolls back, as the server would have). "db": an odd N lost, an even N any other error.
  */
 static int injected_fault(const char *sql)
 {
 	if (!fault_at || ++fault_calls != fault_at)
 		return DB_OK;
 	log_warn("injected database fault at call %ld: %.80s", fault_calls, sql);
-	if (fault_at % 2) {
+	if (fault_kind == 'x')
+		return fail(ER_LOCK_DEADLOCK, "Deadlock found when trying to get lock (injected)",
+			    sql);
+	if (fault_kind == 'l' || fault_at % 2) {
 		drop_connection();
 		return DB_UNAVAILABLE;
 	}
@@ -347,8 +340,10 @@ static int run(struct db_stmt **out, const char *sql, const struct db_arg *args,
 	int rc = DB_UNAVAILABLE;
 	*out = NULL;
 	unsigned conflicts = 0;
-	if ((rc = injected_fault(sql)))
-		return rc;
+	/* An injected deadlock stands for the execution's failure below (its retry included). */
+	int fault = injected_fault(sql);
+	if (fault && fault != DB_CONFLICT)
+		return fault;
 	recheck_node();
 	for (int attempt = 0; attempt < 2; attempt++) {
 		/* Inside a transaction a lost connection lost the transaction: no silent retry. */
@@ -361,16 +356,16 @@ static int run(struct db_stmt **out, const char *sql, const struct db_arg *args,
 		}
 		if ((rc = bind_params(st, args, nargs)) != DB_OK)
 			return rc;
-		if (mysql_stmt_execute(st->stmt)) {
-			rc = fail(mysql_stmt_errno(st->stmt), mysql_stmt_error(st->stmt), sql);
+		if (fault || mysql_stmt_execute(st->stmt)) {
+			rc = fault ? fault
+				   : fail(mysql_stmt_errno(st->stmt), mysql_stmt_error(st->stmt),
+					  sql);
+			fault = DB_OK;
 			if (rc == DB_UNAVAILABLE && !in_tx && st->is_select)
 				continue; /* a read is safe to repeat */
-			/*
-			 * An autocommit statement that lost to a conflict was rolled back whole:
-			 * its outcome is known, so it runs again after a random pause.
-			 */
-			if (rc == DB_CONFLICT && !in_tx && conflicts < DB_CONFLICT_RETRIES) {
-				conflict_backoff(++conflicts);
+			/* An autocommit statement is a transaction of its own (db_transaction's
+			 * rule). */
+			if (rc == DB_CONFLICT && !in_tx && db_conflict_retry(&conflicts)) {
 				attempt--;
 				continue;
 			}
@@ -491,6 +486,11 @@ const char *db_str(const struct db_stmt *st, unsigned i, size_t *len)
 	return c->buf;
 }
 
+unsigned db_errno(void)
+{
+	return last_errno;
+}
+
 unsigned long db_connects(void)
 {
 	return connects;
@@ -537,10 +537,6 @@ int db_begin(void)
 		log_error("db_begin inside a transaction");
 		return DB_ERROR;
 	}
-	/* The caller starts again after a conflict: a random pause first, so that two
-	 * transactions that collided do not collide again (Galera's certification failures too). */
-	if (tx_conflicts)
-		conflict_backoff(tx_conflicts);
 	recheck_node();
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (!conn && db_connect())
@@ -568,8 +564,6 @@ int db_commit(void)
 	rc = conn ? simple_command("COMMIT") : DB_UNAVAILABLE;
 	if (rc != DB_OK)
 		db_rollback();
-	else
-		tx_conflicts = 0;
 	in_tx = false;
 	return rc;
 }

@@ -80,22 +80,51 @@ unsigned long long db_insert_id(void);
 bool db_duplicate_key(const char *key);
 
 /*
- * Transactions. db_begin reconnects first if the connection was lost (nothing is lost by that).
- * After a failed statement inside a transaction, call db_rollback.
+ * A transaction: body(ctx) runs between START TRANSACTION and COMMIT. body returns 0 to commit,
+ * a negative enum db_rc (a statement failed: it is rolled back), or a positive value of its own
+ * (nothing to commit, e.g. an unknown token: rolled back, and returned). A transaction the server
+ * aborted (a deadlock, or Galera's certification failure: 1213, at any statement or at COMMIT)
+ * was rolled back whole, so its outcome is known: body runs again from its start, up to 4 times
+ * in all, after a random pause that grows. So body sets what it fills in ctx afresh each time,
+ * and what it does outside the database must bear being done twice. Never run again: a lost
+ * connection (at COMMIT the outcome is unknown; a client retries with its Idempotency-Key) and a
+ * lock wait timeout (DB_CONFLICT). Returns 0, body's positive value, or a negative enum db_rc.
+ */
+int db_transaction(int (*body)(void *ctx), void *ctx);
+
+/*
+ * After DB_CONFLICT: whether the work that got it may run again from its start (having slept a
+ * random pause that grows with *conflicts, the conflicts so far, which it counts). Only after a
+ * deadlock, which is also how Galera reports a certification failure (1213): the server rolled
+ * the work back whole, so its outcome is known. Not after a lock wait timeout: another request
+ * holds the row, and waiting again would take as long. db_transaction's rule, and db_run's for an
+ * autocommit statement (a transaction of its own).
+ */
+bool db_conflict_retry(unsigned *conflicts);
+
+/*
+ * The steps of a transaction, for db_transaction (code written before it still calls them).
+ * db_begin reconnects first if the connection was lost (nothing is lost by that). After a failed
+ * statement inside a transaction, call db_rollback.
  */
 int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
+
+/* The server's or the client library's code of the last failed call (1213: a deadlock). */
+unsigned db_errno(void);
 
 /* Connections made since the process started (a count that grows means reconnects). */
 unsigned long db_connects(void);
 
 #ifdef KINGLET_FAULTS
 /*
- * Test builds only (make faults): make the n-th database call from now fail (0: none). The
- * programs arm it from a request header; see lib/app.c.
+ * Test builds only (make faults): make the N-th database call from now fail. spec "db=N": as a
+ * lost connection (odd N) or a server error (even N); "lost=N": a lost connection; "deadlock=N":
+ * as Galera's abort (1213); NULL or anything else: no fault. The programs arm it from a request
+ * header; see lib/app.c.
  */
-void db_fault_arm(long n);
+void db_fault_arm(const char *spec);
 /* Whether the armed fault has fired (the answer then carries X-Kinglet-Fault-Hit). */
 bool db_fault_fired(void);
 #endif

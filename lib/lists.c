@@ -35,10 +35,23 @@ static int find_user(const char *name, long long *id, struct strbuf *canonical)
 	return rc < 0 ? rc : 0;
 }
 
-int lists_request(struct http_request *req, struct http_response *resp)
+/* A request's transaction (db_transaction's body): the request and its webhook event, together
+ * (API.md §11). */
+struct request_tx {
+	long long requester, approver;
+};
+
+static int request_tx_body(void *ctx)
 {
 	static const char insert[] =
 		"INSERT INTO approvals (requester_id, approver_id) VALUES (?, ?)";
+	struct request_tx *t = ctx;
+	int rc = db_exec(insert, DB_ARGS(DB_INT(t->requester), DB_INT(t->approver)));
+	return rc ? rc : webhooks_outbox_approval(false, t->requester, t->approver, "pending");
+}
+
+int lists_request(struct http_request *req, struct http_response *resp)
+{
 	static const char existing[] =
 		"SELECT status FROM approvals WHERE requester_id = ? AND approver_id = ?";
 	struct strbuf name = STRBUF_INIT;
@@ -62,13 +75,7 @@ int lists_request(struct http_request *req, struct http_response *resp)
 		ret = resp_validation_result(resp);
 		goto out;
 	}
-	/* The request and its webhook event commit together (API.md §11). */
-	if (!(rc = db_begin()) &&
-	    !(rc = db_exec(insert, DB_ARGS(DB_INT(a.user_id), DB_INT(target)))) &&
-	    !(rc = webhooks_outbox_approval(false, a.user_id, target, "pending")))
-		rc = db_commit();
-	if (rc)
-		db_rollback();
+	rc = db_transaction(request_tx_body, &(struct request_tx){ a.user_id, target });
 	if (rc == DB_DUPLICATE) {
 		if ((rc = db_run(&st, existing, DB_ARGS(DB_INT(a.user_id), DB_INT(target))))) {
 			ret = resp_db_error(resp, rc);
@@ -171,7 +178,17 @@ static int tell_requester(long long requester, const char *requester_name,
 	return rc;
 }
 
-static int decide(struct http_request *req, struct http_response *resp, bool approve)
+/* A decision's transaction (db_transaction's body): the request's status, the requester told. */
+struct decide_tx {
+	long long approver;
+	const char *approver_name, *requester_name; /* the latter as the URL gave it */
+	bool approve;
+	long long requester; /* out */
+	struct strbuf *name; /* out: the requester's user_name */
+};
+
+/* 1 when that user asked nothing of the approver. */
+static int decide_tx_body(void *ctx)
 {
 	static const char find[] =
 		"SELECT a.request_id, a.status, u.user_id, u.user_name FROM users u "
@@ -179,50 +196,63 @@ static int decide(struct http_request *req, struct http_response *resp, bool app
 		"WHERE u.user_name = ? FOR UPDATE";
 	static const char update[] =
 		"UPDATE approvals SET status = ?, decided_at = NOW() WHERE request_id = ?";
-	const char *decision = approve ? "approved" : "rejected";
-	struct strbuf name = STRBUF_INIT;
-	long long request_id = 0, requester = 0;
+	struct decide_tx *t = ctx;
+	const char *decision = t->approve ? "approved" : "rejected";
+	long long request_id = 0;
 	bool unchanged = false;
 	struct db_stmt *st;
+	int rc = db_run(&st, find, DB_ARGS(DB_INT(t->approver), DB_STR(t->requester_name)));
+	strbuf_reset(t->name);
+	if (rc)
+		return rc;
+	if ((rc = db_next(st)) == 1) {
+		request_id = db_int(st, 0);
+		unchanged = !strcmp(db_str(st, 1, NULL), decision);
+		t->requester = db_int(st, 2);
+		strbuf_addstr(t->name, db_str(st, 3, NULL));
+	}
+	db_done(st);
+	if (rc < 0)
+		return rc;
+	if (!request_id)
+		return 1;
+	/* Deciding the same way twice changes nothing and sends no second message. */
+	if (unchanged)
+		return DB_OK;
+	if ((rc = db_exec(update, DB_ARGS(DB_STR(decision), DB_INT(request_id)))) ||
+	    (rc = tell_requester(t->requester, t->name->buf, t->approver_name, t->approve)))
+		return rc;
+	return webhooks_outbox_approval(true, t->approver, t->requester, decision);
+}
+
+static int decide(struct http_request *req, struct http_response *resp, bool approve)
+{
+	const char *decision = approve ? "approved" : "rejected";
+	struct strbuf name = STRBUF_INIT;
 	struct auth a;
 	int ret, rc;
 
 	if ((ret = auth_require(req, resp, AUTH_WRITE, &a)))
 		return ret;
-	if ((rc = db_begin()) ||
-	    (rc = db_run(&st, find, DB_ARGS(DB_INT(a.user_id), DB_STR(req->params[0].str)))))
-		goto fail;
-	if ((rc = db_next(st)) == 1) {
-		request_id = db_int(st, 0);
-		unchanged = !strcmp(db_str(st, 1, NULL), decision);
-		requester = db_int(st, 2);
-		strbuf_addstr(&name, db_str(st, 3, NULL));
-	}
-	db_done(st);
-	if (rc < 0)
-		goto fail;
-	if (!request_id) {
-		db_rollback();
+	struct decide_tx t = { .approver = a.user_id,
+			       .approver_name = a.user_name,
+			       .requester_name = req->params[0].str,
+			       .approve = approve,
+			       .name = &name };
+	if ((rc = db_transaction(decide_tx_body, &t)) > 0) {
 		ret = resp_error(resp, ERR_NOT_FOUND, "no request from that user");
 		goto out;
 	}
-	/* Deciding the same way twice changes nothing and sends no second message. */
-	if (!unchanged && ((rc = db_exec(update, DB_ARGS(DB_STR(decision), DB_INT(request_id)))) ||
-			   (rc = tell_requester(requester, name.buf, a.user_name, approve)) ||
-			   (rc = webhooks_outbox_approval(true, a.user_id, requester, decision))))
-		goto fail;
-	if ((rc = db_commit()))
-		goto fail;
+	if (rc) {
+		ret = resp_db_error(resp, rc);
+		goto out;
+	}
 	if (req->api_version != WIRE_V0) { /* the original answered status and description */
 		json_object_object_add(resp_data(resp), decision, json_object_new_boolean(1));
 		json_object_object_add(resp_data(resp), "user_name",
 				       json_object_new_string(name.buf));
 	}
 	ret = 200;
-	goto out;
-fail:
-	db_rollback();
-	ret = resp_db_error(resp, rc);
 out:
 	strbuf_release(&name);
 	return ret;

@@ -399,7 +399,8 @@ int messages_get(struct http_request *req, struct http_response *resp)
 
 /* ---- DELETE /messages/{id} ---- */
 
-int messages_delete(struct http_request *req, struct http_response *resp)
+/* A deletion's transaction (db_transaction's body; ctx: the message): marked, unlisted, told. */
+static int delete_tx_body(void *ctx)
 {
 	static const char mark[] = "UPDATE messages SET message_status = 'deleted' "
 				   "WHERE message_id = ? AND message_status = 'active'";
@@ -408,6 +409,17 @@ int messages_delete(struct http_request *req, struct http_response *resp)
 	static const char drop_thread[] =
 		"DELETE tm FROM thread_members tm JOIN messages m ON m.message_id = tm.thread_id "
 		"WHERE tm.thread_id = ? AND m.parent_id = 0 AND m.reply_count = 0";
+	const struct message_ref *ref = ctx;
+	int rc;
+	if ((rc = db_exec(mark, DB_ARGS(DB_INT(ref->id)))) ||
+	    (rc = db_exec(unlist, DB_ARGS(DB_INT(ref->id)))) ||
+	    (rc = webhooks_outbox_deleted(ref->thread_id, ref->id)))
+		return rc;
+	return db_exec(drop_thread, DB_ARGS(DB_INT(ref->id)));
+}
+
+int messages_delete(struct http_request *req, struct http_response *resp)
+{
 	struct message_ref ref;
 	struct auth a;
 	int ret, rc;
@@ -416,13 +428,8 @@ int messages_delete(struct http_request *req, struct http_response *resp)
 		return ret;
 	if (ref.author_id != a.user_id)
 		return resp_error(resp, ERR_FORBIDDEN, "only the author deletes a message");
-	if ((rc = db_begin()) || (rc = db_exec(mark, DB_ARGS(DB_INT(ref.id)))) ||
-	    (rc = db_exec(unlist, DB_ARGS(DB_INT(ref.id)))) ||
-	    (rc = webhooks_outbox_deleted(ref.thread_id, ref.id)) ||
-	    (rc = db_exec(drop_thread, DB_ARGS(DB_INT(ref.id)))) || (rc = db_commit())) {
-		db_rollback();
+	if ((rc = db_transaction(delete_tx_body, &ref)))
 		return resp_db_error(resp, rc);
-	}
 	json_object_object_add(resp_data(resp), "deleted", wire_true(req->api_version));
 	return 200;
 }

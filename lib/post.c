@@ -245,57 +245,70 @@ int post_store(struct post *p, long long *id)
 	return p->kind == POST_REPLY ? store_reply(p, id) : store_starter(p, id);
 }
 
-int post_run(struct http_request *req, struct http_response *resp, struct post *p)
+/* A post's transaction (db_transaction's body): its Idempotency-Key claimed, the post, the key's
+ * id. */
+struct post_tx {
+	struct post *p;
+	const char *key; /* NULL: no Idempotency-Key */
+	const uint8_t *hash; /* the request's, with a key */
+	long long id; /* out: the new message */
+	bool claim_failed; /* out: the key's INSERT failed (rc says how) */
+};
+
+static int post_tx_body(void *ctx)
 {
 	static const char claim[] =
 		"INSERT INTO idempotency_keys (user_id, idem_key, request_hash, "
 		"message_id) VALUES (?, ?, ?, 0)";
 	static const char finish[] = "UPDATE idempotency_keys SET message_id = ? "
 				     "WHERE user_id = ? AND idem_key = ?";
-	uint8_t hash[SHA256_LEN];
-	const char *key;
-	long long id = 0;
-	int status, rc = DB_CONFLICT;
+	struct post_tx *t = ctx;
+	int rc;
+	t->id = 0;
+	t->claim_failed = false;
+	if (t->key && (rc = db_exec(claim, DB_ARGS(DB_INT(t->p->author_id), DB_STR(t->key),
+						   DB_STRN((const char *)t->hash, SHA256_LEN))))) {
+		t->claim_failed = true;
+		return rc;
+	}
+	if ((rc = post_store(t->p, &t->id)))
+		return rc;
+	if (t->key)
+		rc = db_exec(finish,
+			     DB_ARGS(DB_INT(t->id), DB_INT(t->p->author_id), DB_STR(t->key)));
+	return rc;
+}
 
-	if ((status = idempotency_key(req, resp, &key)))
+int post_run(struct http_request *req, struct http_response *resp, struct post *p)
+{
+	uint8_t hash[SHA256_LEN];
+	struct post_tx t = { .p = p, .hash = hash };
+	int status, rc = DB_ERROR;
+
+	if ((status = idempotency_key(req, resp, &t.key)))
 		return status;
-	if (key)
+	if (t.key)
 		request_hash(req, hash);
-	for (int attempt = 0; attempt < POST_ATTEMPTS && rc == DB_CONFLICT; attempt++) {
-		if ((rc = db_begin()))
+	/* Another round only when the key's record vanished or expired meanwhile (replay). */
+	for (int attempt = 0; attempt < POST_ATTEMPTS; attempt++) {
+		bool retry = false;
+		rc = db_transaction(post_tx_body, &t);
+		if (!t.claim_failed)
 			break;
-		if (key) {
-			rc = db_exec(claim, DB_ARGS(DB_INT(p->author_id), DB_STR(key),
-						    DB_STRN((const char *)hash, sizeof(hash))));
-			if (rc == DB_DUPLICATE) {
-				/* Committed by an earlier request with this key (we waited for it).
-				 */
-				bool retry;
-				db_rollback();
-				if ((status = replay(req, resp, p->author_id, key, hash, &retry)) ||
-				    !retry)
-					return status;
-				rc = DB_CONFLICT;
-				continue;
-			}
-			if (rc == DB_CONFLICT) {
-				db_rollback();
-				return resp_error(resp, ERR_IDEMPOTENCY_IN_FLIGHT, NULL);
-			}
-		}
-		if (!rc)
-			rc = post_store(p, &id);
-		if (!rc && key)
-			rc = db_exec(finish,
-				     DB_ARGS(DB_INT(id), DB_INT(p->author_id), DB_STR(key)));
-		if (!rc)
-			rc = db_commit();
-		else
-			db_rollback();
+		/* Committed by an earlier request with this key (we waited for it). */
+		if (rc == DB_DUPLICATE &&
+		    ((status = replay(req, resp, p->author_id, t.key, hash, &retry)) || !retry))
+			return status;
+		/* A lock wait: the earlier request has not finished (a deadlock was retried). */
+		if (rc == DB_CONFLICT)
+			return resp_error(resp, ERR_IDEMPOTENCY_IN_FLIGHT, NULL);
+		if (!retry)
+			break;
+		rc = DB_CONFLICT; /* the answer if the rounds run out */
 	}
 	if (rc)
 		return resp_db_error(resp, rc);
-	return created(req, resp, id, false);
+	return created(req, resp, t.id, false);
 }
 
 /* One recipient's standing: record why they may not be messaged, if they may not. */

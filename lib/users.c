@@ -69,11 +69,33 @@ const char *users_valid_email(const struct http_request *req, struct http_respon
 	return email;
 }
 
+/* A sign-up's transaction (db_transaction's body): the account, and its activation token. */
+struct signup_tx {
+	const char *name, *email, *hash, *status;
+	long long user_id; /* out */
+	struct strbuf *token; /* out: the activation token, when the account waits for one */
+};
+
+static int signup_tx_body(void *ctx)
+{
+	static const char insert[] = "INSERT INTO users (user_name, email, password_hash, "
+				     "user_status) VALUES (?, ?, ?, ?)";
+	struct signup_tx *t = ctx;
+	int rc = db_exec(insert, DB_ARGS(DB_STR(t->name), DB_STR(t->email), DB_STR(t->hash),
+					 DB_STR(t->status)));
+	strbuf_reset(t->token);
+	if (rc)
+		return rc;
+	t->user_id = (long long)db_insert_id();
+	if (conf.signup_auto_activate)
+		return DB_OK;
+	return mail_token_create(t->user_id, "activate", conf.auth_activation_hours * 3600,
+				 t->token);
+}
+
 int users_signup(struct http_request *req, struct http_response *resp)
 {
 	static const char *const fields[] = { "user_name", "email", "password", NULL };
-	static const char insert[] = "INSERT INTO users (user_name, email, password_hash, "
-				     "user_status) VALUES (?, ?, ?, ?)";
 	struct strbuf hash = STRBUF_INIT, token = STRBUF_INIT, generated = STRBUF_INIT;
 	const char *name, *email, *password;
 	long long user_id;
@@ -103,16 +125,12 @@ int users_signup(struct http_request *req, struct http_response *resp)
 		goto out;
 	}
 	const char *status = conf.signup_auto_activate ? "active" : "pending";
-	if ((rc = db_begin()) || (rc = db_exec(insert, DB_ARGS(DB_STR(name), DB_STR(email),
-							       DB_STR(hash.buf), DB_STR(status)))))
+	struct signup_tx t = {
+		.name = name, .email = email, .hash = hash.buf, .status = status, .token = &token
+	};
+	if ((rc = db_transaction(signup_tx_body, &t)))
 		goto db_fail;
-	user_id = (long long)db_insert_id();
-	if (!conf.signup_auto_activate &&
-	    (rc = mail_token_create(user_id, "activate", conf.auth_activation_hours * 3600,
-				    &token)))
-		goto db_fail;
-	if ((rc = db_commit()))
-		goto db_fail;
+	user_id = t.user_id;
 
 	if ((token.len || generated.len) &&
 	    send_activation(email, name, token.len ? token.buf : NULL,
@@ -135,7 +153,6 @@ int users_signup(struct http_request *req, struct http_response *resp)
 	ret = 201;
 	goto out;
 db_fail:
-	db_rollback();
 	if (rc == DB_DUPLICATE && db_duplicate_key("users_user_name"))
 		ret = resp_error(resp, ERR_USER_NAME_TAKEN, "user_name %s is taken", name);
 	else if (rc == DB_DUPLICATE && db_duplicate_key("users_email"))
@@ -149,27 +166,37 @@ out:
 	return ret;
 }
 
-static int activate(const struct http_request *req, struct http_response *resp, const char *token)
+/* An activation's transaction (db_transaction's body): the token taken, the account active. */
+struct activate_tx {
+	const char *token;
+};
+
+/* 1 when the token is unknown, used or expired. */
+static int activate_tx_body(void *ctx)
 {
 	static const char sql[] = "UPDATE users SET user_status = 'active' WHERE user_id = ? AND "
 				  "user_status = 'pending'";
+	struct activate_tx *t = ctx;
 	long long user_id;
-	int rc;
-	if ((rc = db_begin()) ||
-	    (rc = mail_token_consume(token, strlen(token), "activate", &user_id)))
-		goto fail;
-	if (!user_id) {
-		db_rollback();
+	int rc = mail_token_consume(t->token, strlen(t->token), "activate", &user_id);
+	if (rc)
+		return rc;
+	if (!user_id)
+		return 1;
+	return db_exec(sql, DB_ARGS(DB_INT(user_id)));
+}
+
+static int activate(const struct http_request *req, struct http_response *resp, const char *token)
+{
+	struct activate_tx t = { .token = token };
+	int rc = db_transaction(activate_tx_body, &t);
+	if (rc > 0)
 		return resp_error(resp, ERR_INVALID_TOKEN,
 				  "unknown, used or expired activation token");
-	}
-	if ((rc = db_exec(sql, DB_ARGS(DB_INT(user_id)))) || (rc = db_commit()))
-		goto fail;
+	if (rc)
+		return resp_db_error(resp, rc);
 	json_object_object_add(resp_data(resp), "activate_account", wire_true(req->api_version));
 	return 200;
-fail:
-	db_rollback();
-	return resp_db_error(resp, rc);
 }
 
 int users_activate_get(struct http_request *req, struct http_response *resp)
@@ -235,10 +262,18 @@ out:
 
 /* ---- deletion ---- */
 
+/* A deletion's transaction (db_transaction's body; ctx: the user id): the account, its access. */
+static int delete_tx_body(void *ctx)
+{
+	static const char sql[] = "UPDATE users SET user_status = 'deleted' WHERE user_id = ?";
+	const long long *user_id = ctx;
+	int rc = db_exec(sql, DB_ARGS(DB_INT(*user_id)));
+	return rc ? rc : auth_revoke_user(*user_id, true);
+}
+
 int users_delete(struct http_request *req, struct http_response *resp)
 {
 	static const char *const fields[] = { "password", NULL };
-	static const char sql[] = "UPDATE users SET user_status = 'deleted' WHERE user_id = ?";
 	struct auth a;
 	int ret, rc;
 
@@ -249,11 +284,8 @@ int users_delete(struct http_request *req, struct http_response *resp)
 	if ((ret = resp_validation_result(resp)) ||
 	    (ret = sessions_check_password(req, resp, &a, pw)))
 		return ret;
-	if ((rc = db_begin()) || (rc = db_exec(sql, DB_ARGS(DB_INT(a.user_id)))) ||
-	    (rc = auth_revoke_user(a.user_id, true)) || (rc = db_commit())) {
-		db_rollback();
+	if ((rc = db_transaction(delete_tx_body, &a.user_id)))
 		return resp_db_error(resp, rc);
-	}
 	json_object_object_add(resp_data(resp), "deleted", wire_true(req->api_version));
 	return 200;
 }

@@ -102,13 +102,43 @@ out:
 static const char set_password_sql[] =
 	"UPDATE users SET password_hash = ? WHERE user_id = ? AND user_status = 'active'";
 
+/* A reset's transaction (db_transaction's body): the token taken, the password set. */
+struct reset_tx {
+	const char *token;
+	size_t token_len;
+	const char *hash;
+	long long user_id; /* out */
+	struct strbuf *name; /* out: the account's user_name */
+};
+
+/* 1 when the token was used by a request that came at the same time. */
+static int reset_tx_body(void *ctx)
+{
+	static const char who[] = "SELECT user_name FROM users WHERE user_id = ?";
+	struct reset_tx *t = ctx;
+	struct db_stmt *st;
+	int rc;
+	strbuf_reset(t->name);
+	if ((rc = mail_token_consume(t->token, t->token_len, "reset", &t->user_id)))
+		return rc;
+	if (!t->user_id)
+		return 1;
+	/* A reset means the account may have been taken: its personal access tokens go too. */
+	if ((rc = db_exec(set_password_sql, DB_ARGS(DB_STR(t->hash), DB_INT(t->user_id)))) ||
+	    (rc = auth_revoke_user(t->user_id, true)) ||
+	    (rc = db_run(&st, who, DB_ARGS(DB_INT(t->user_id)))))
+		return rc;
+	if ((rc = db_next(st)) == 1)
+		strbuf_addstr(t->name, db_str(st, 0, NULL));
+	db_done(st);
+	return rc < 0 ? rc : DB_OK;
+}
+
 static int password_reset(struct http_request *req, struct http_response *resp)
 {
 	static const char *const fields[] = { "reset_token", "new_password", "verify_password",
 					      NULL };
-	static const char who[] = "SELECT user_name FROM users WHERE user_id = ?";
-	struct strbuf hash = STRBUF_INIT;
-	struct db_stmt *st;
+	struct strbuf hash = STRBUF_INIT, name = STRBUF_INIT;
 	long long user_id = 0;
 	size_t token_len;
 	int ret, rc;
@@ -132,35 +162,49 @@ static int password_reset(struct http_request *req, struct http_response *resp)
 		ret = resp_error(resp, ERR_INTERNAL, "password hashing failed");
 		goto out;
 	}
-	if ((rc = db_begin()) || (rc = mail_token_consume(token, token_len, "reset", &user_id)))
-		goto db_fail;
-	if (!user_id) { /* used by a request that came at the same time */
-		db_rollback();
+	struct reset_tx t = {
+		.token = token, .token_len = token_len, .hash = hash.buf, .name = &name
+	};
+	if ((rc = db_transaction(reset_tx_body, &t)) > 0) {
 		ret = resp_error(resp, ERR_INVALID_TOKEN, "unknown, used or expired reset token");
 		goto out;
 	}
-	/* A reset means the account may have been taken: its personal access tokens go too. */
-	if ((rc = db_exec(set_password_sql, DB_ARGS(DB_STR(hash.buf), DB_INT(user_id)))) ||
-	    (rc = auth_revoke_user(user_id, true)) ||
-	    (rc = db_run(&st, who, DB_ARGS(DB_INT(user_id)))))
+	if (rc)
 		goto db_fail;
 	struct json_object *o = resp_data(resp);
-	if ((rc = db_next(st)) == 1)
-		json_object_object_add(o, "user_name", json_object_new_string(db_str(st, 0, NULL)));
-	db_done(st);
-	if (rc < 0 || (rc = db_commit()))
-		goto db_fail;
-	json_object_object_add(o, "user_id", wire_int(req->api_version, user_id));
+	if (name.len)
+		json_object_object_add(o, "user_name", json_object_new_string(name.buf));
+	json_object_object_add(o, "user_id", wire_int(req->api_version, t.user_id));
 	json_object_object_add(o, "password_changed", wire_true(req->api_version));
 	resp->omit_description = req->api_version == WIRE_V0; /* as the original's change */
 	ret = 200;
 	goto out;
 db_fail:
-	db_rollback();
 	ret = resp_db_error(resp, rc);
 out:
 	strbuf_release(&hash);
+	strbuf_release(&name);
 	return ret;
+}
+
+/* A change's transaction (db_transaction's body): the password, the other sessions out, a new one.
+ */
+struct change_tx {
+	long long user_id;
+	const char *hash;
+	struct strbuf *session; /* out */
+	long long expires_at; /* out */
+};
+
+static int change_tx_body(void *ctx)
+{
+	struct change_tx *t = ctx;
+	int rc;
+	strbuf_reset(t->session);
+	if ((rc = db_exec(set_password_sql, DB_ARGS(DB_STR(t->hash), DB_INT(t->user_id)))) ||
+	    (rc = auth_revoke_user(t->user_id, false)))
+		return rc;
+	return auth_session_create(t->user_id, t->session, &t->expires_at);
 }
 
 int users_password_change(struct http_request *req, struct http_response *resp)
@@ -186,14 +230,12 @@ int users_password_change(struct http_request *req, struct http_response *resp)
 		ret = resp_error(resp, ERR_INTERNAL, "password hashing failed");
 		goto out;
 	}
-	if ((rc = db_begin()) ||
-	    (rc = db_exec(set_password_sql, DB_ARGS(DB_STR(hash.buf), DB_INT(a.user_id)))) ||
-	    (rc = auth_revoke_user(a.user_id, false)) ||
-	    (rc = auth_session_create(a.user_id, &session, &expires_at)) || (rc = db_commit())) {
-		db_rollback();
+	struct change_tx t = { .user_id = a.user_id, .hash = hash.buf, .session = &session };
+	if ((rc = db_transaction(change_tx_body, &t))) {
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}
+	expires_at = t.expires_at;
 	struct json_object *o = resp_data(resp);
 	json_object_object_add(o, "user_id", wire_int(req->api_version, a.user_id));
 	json_object_object_add(o, "user_name", json_object_new_string(a.user_name));

@@ -184,13 +184,51 @@ static int send_email_changed(const struct mail_token_recipient *r, const char *
 	return rc;
 }
 
-/* Roll back a failed e-mail change: 409 when the address was taken meanwhile, else the db error. */
+/* A failed e-mail change: 409 when the address was taken meanwhile, else the db error. */
 static int email_db_fail(struct http_response *resp, int rc)
 {
-	db_rollback();
 	if (rc == DB_DUPLICATE)
 		return resp_error(resp, ERR_EMAIL_TAKEN, "that e-mail address is registered");
 	return resp_db_error(resp, rc);
+}
+
+/* A profile change's transaction (db_transaction's body): the description, the address. */
+struct update_tx {
+	long long user_id;
+	const char *desc; /* NULL: unchanged */
+	size_t desc_len;
+	const struct strbuf *html; /* desc rendered */
+	const char *email; /* NULL: unchanged */
+	bool pw; /* the password came with email: it changes now, else a link confirms it */
+	const struct mail_token_recipient *me;
+	struct strbuf *token; /* the confirmation link's token */
+};
+
+/* 1 when the mail about the address was not sent. */
+static int update_tx_body(void *ctx)
+{
+	static const char desc_sql[] = "UPDATE users SET desc_markup = ?, desc_format = ? "
+				       "WHERE user_id = ?";
+	struct update_tx *t = ctx;
+	int rc;
+	strbuf_reset(t->token);
+	if (t->desc && (rc = db_exec(desc_sql, DB_ARGS(DB_STRN(t->desc, t->desc_len),
+						       DB_STRN(t->html->buf, t->html->len),
+						       DB_INT(t->user_id)))))
+		return rc;
+	if (!t->email)
+		return DB_OK;
+	if ((rc = t->pw ? email_set(t->user_id, t->email)
+			: email_change_request(t->user_id, t->email, t->token)))
+		return rc;
+	/*
+	 * Before the commit: a change nobody was told of must not happen. (A commit that loses a
+	 * conflict runs this again: a second mail, whose link is the one that works.)
+	 */
+	if ((t->pw ? send_email_changed(t->me, t->email)
+		   : send_email_confirm(t->me, t->email, t->token->buf)) < 0)
+		return 1;
+	return DB_OK;
 }
 
 int users_update(struct http_request *req, struct http_response *resp)
@@ -198,8 +236,6 @@ int users_update(struct http_request *req, struct http_response *resp)
 	static const char *const fields[] = { "email", "desc_markup", "password", NULL };
 	static const char me_sql[] =
 		"SELECT user_id, user_name, email FROM users WHERE user_id = ?";
-	static const char desc_sql[] = "UPDATE users SET desc_markup = ?, desc_format = ? "
-				       "WHERE user_id = ?";
 	struct strbuf html = STRBUF_INIT, users_url = STRBUF_INIT, token = STRBUF_INIT;
 	struct mail_token_recipient me = MAIL_TOKEN_RECIPIENT_INIT;
 	struct auth a;
@@ -241,27 +277,23 @@ int users_update(struct http_request *req, struct http_response *resp)
 		if (owner == a.user_id)
 			email = NULL; /* the address it has already: nothing to prove */
 	}
-	if ((rc = db_begin()))
-		goto db_fail;
 	if (desc) {
 		strbuf_addf(&users_url, "%s/users", conf.http_base_path);
 		render_text(&html, desc, desc_len, users_url.buf);
-		if ((rc = db_exec(desc_sql,
-				  DB_ARGS(DB_STRN(desc, desc_len), DB_STRN(html.buf, html.len),
-					  DB_INT(a.user_id)))))
-			goto db_fail;
 	}
-	if (email && (rc = pw ? email_set(a.user_id, email)
-			      : email_change_request(a.user_id, email, &token)))
-		goto db_fail;
-	/* Before the commit: a change nobody was told of must not happen. */
-	if (email &&
-	    (pw ? send_email_changed(&me, email) : send_email_confirm(&me, email, token.buf)) < 0) {
-		db_rollback();
+	struct update_tx t = { .user_id = a.user_id,
+			       .desc = desc,
+			       .desc_len = desc_len,
+			       .html = &html,
+			       .email = email,
+			       .pw = pw != NULL,
+			       .me = &me,
+			       .token = &token };
+	if ((rc = db_transaction(update_tx_body, &t)) > 0) {
 		ret = resp_error(resp, ERR_MAIL_UNAVAILABLE, "the e-mail change mail was not sent");
 		goto out;
 	}
-	if ((rc = db_commit()))
+	if (rc)
 		goto db_fail;
 	bool pending = email && !pw;
 	struct json_object *o = resp_data(resp);
@@ -282,45 +314,59 @@ out:
 	return ret;
 }
 
-/* Follow an e-mail change link: the address becomes the one its mail announced. */
-static int email_confirm(struct http_response *resp, const char *token, size_t len)
+/* An e-mail change link's transaction (db_transaction's body): the token taken, the address set. */
+struct confirm_tx {
+	const char *token;
+	size_t len;
+	struct strbuf *email; /* out: the address the link confirms */
+};
+
+/* 1 when the token is unknown, used or expired. */
+static int confirm_tx_body(void *ctx)
 {
 	static const char find[] = "SELECT m.new_email FROM mail_tokens m JOIN users u ON "
 				   "u.user_id = m.user_id AND u.user_status = 'active' "
 				   "WHERE m.token_hash = ?";
-	struct strbuf email = STRBUF_INIT;
+	struct confirm_tx *t = ctx;
 	uint8_t hash[SHA256_LEN];
 	struct db_stmt *st;
 	long long user_id;
-	int ret, rc;
-
-	if ((rc = db_begin()) || (rc = mail_token_consume(token, len, "email", &user_id)))
-		goto db_fail;
+	int rc;
+	strbuf_reset(t->email);
+	if ((rc = mail_token_consume(t->token, t->len, "email", &user_id)))
+		return rc;
 	if (user_id) {
-		token_hash(token, len, hash);
+		token_hash(t->token, t->len, hash);
 		if ((rc = db_run(&st, find, DB_ARGS(DB_STRN((const char *)hash, sizeof(hash))))))
-			goto db_fail;
+			return rc;
 		if ((rc = db_next(st)) == 1)
-			strbuf_addstr(&email, db_str(st, 0, NULL));
+			strbuf_addstr(t->email, db_str(st, 0, NULL));
 		db_done(st);
 		if (rc < 0)
-			goto db_fail;
+			return rc;
 	}
-	if (!email.len) {
-		db_rollback();
+	if (!t->email->len)
+		return 1;
+	/* Taken since the request: the link stays unused, to work once the address is free. */
+	return email_set(user_id, t->email->buf);
+}
+
+/* Follow an e-mail change link: the address becomes the one its mail announced. */
+static int email_confirm(struct http_response *resp, const char *token, size_t len)
+{
+	struct strbuf email = STRBUF_INIT;
+	struct confirm_tx t = { .token = token, .len = len, .email = &email };
+	int ret, rc = db_transaction(confirm_tx_body, &t);
+	if (rc > 0)
 		ret = resp_error(resp, ERR_INVALID_TOKEN,
 				 "unknown, used or expired e-mail confirmation token");
-		goto out;
+	else if (rc)
+		ret = email_db_fail(resp, rc);
+	else {
+		json_object_object_add(resp_data(resp), "email_changed",
+				       json_object_new_boolean(1));
+		ret = 200;
 	}
-	/* Taken since the request: the link stays unused, to work once the address is free. */
-	if ((rc = email_set(user_id, email.buf)) || (rc = db_commit()))
-		goto db_fail;
-	json_object_object_add(resp_data(resp), "email_changed", json_object_new_boolean(1));
-	ret = 200;
-	goto out;
-db_fail:
-	ret = email_db_fail(resp, rc);
-out:
 	strbuf_release(&email);
 	return ret;
 }

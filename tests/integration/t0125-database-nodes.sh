@@ -12,6 +12,9 @@ test_expect "the programs skip a node that does not answer and use the next one 
 	assert_status 200
 	assert_json .health up
 	assert_json .database_node "$DB_SOCKET"
+	api GET /api/v1/health
+	assert_status 200
+	assert_jq "has(\"database_node\") | not"
 	token=$(make_user ann)
 	id=$(post_message "$token" "@ann through the second node")
 	api_as "$token" GET "/api/v1/messages/$id"
