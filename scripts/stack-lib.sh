@@ -10,6 +10,8 @@
 # shellcheck disable=SC2034 # the variables set here are the interface for the sourcing scripts
 
 KINGLET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Who runs the scripts (root: $EUID 0), looked up once.
+STACK_USER=$(id -un) STACK_GROUP=$(id -gn)
 : "${BUILD:=build}"
 : "${KINGLET_PROCS:=2}"
 DB_USER=kinglet
@@ -98,9 +100,9 @@ db_init() {
 	# secure_file_priv: an empty directory of mysqld's, so no statement reads or writes files.
 	DB_FILES=$DB_VAR/mysqld-files
 	DB_SECRET=$DB_VAR/secret/db_password
-	DB_OS_USER=$(id -un)
-	[ "$(id -u)" -ne 0 ] || DB_OS_USER=mysql
-	DB_ADMIN=$(id -un)
+	DB_OS_USER=$STACK_USER
+	[ "$EUID" -ne 0 ] || DB_OS_USER=mysql
+	DB_ADMIN=$STACK_USER
 	stack_check_socket_path "$DB_SOCKET"
 }
 
@@ -117,7 +119,7 @@ db_alive() { mariadb-admin --no-defaults --socket="$DB_SOCKET" --connect-timeout
 # The server options, shared by mariadb-install-db and mariadbd.
 db_server_options() {
 	DB_OPTIONS=(--no-defaults "--datadir=$DB_DATADIR")
-	[ "$(id -u)" -ne 0 ] || DB_OPTIONS+=("--user=$DB_OS_USER")
+	[ "$EUID" -ne 0 ] || DB_OPTIONS+=("--user=$DB_OS_USER")
 	DB_OPTIONS+=(--innodb-buffer-pool-size=64M --innodb-log-file-size=16M
 		--innodb-flush-log-at-trx-commit=2
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
@@ -150,7 +152,7 @@ db_own_dirs() {
 	mkdir -p "$DB_RUN" "$(dirname "$DB_LOG")" "$DB_FILES"
 	chmod 755 "$DB_RUN"
 	chmod 700 "$DB_FILES"
-	[ "$(id -u)" -eq 0 ] || return 0
+	[ "$EUID" -eq 0 ] || return 0
 	id "$DB_OS_USER" >/dev/null 2>&1 ||
 		stack_die "no system user $DB_OS_USER to run MariaDB as (apt-get install mariadb-server creates it)"
 	chown -R "$DB_OS_USER:" "$DB_RUN" "$(dirname "$DB_LOG")" "$DB_FILES"
@@ -182,7 +184,7 @@ db_install() {
 	for ((try = 1; try <= 3; try++)); do
 		rm -rf "$DB_DATADIR"
 		mkdir -p "$DB_DATADIR"
-		[ "$(id -u)" -ne 0 ] || chown "$DB_OS_USER:" "$DB_DATADIR"
+		[ "$EUID" -ne 0 ] || chown "$DB_OS_USER:" "$DB_DATADIR"
 		touch "$DB_DATADIR/.installing"
 		if mariadb-install-db "${DB_OPTIONS[@]}" --auth-root-authentication-method=socket \
 			"--auth-root-socket-user=$DB_ADMIN" --skip-test-db \
@@ -289,8 +291,8 @@ web_init() {
 	WEB_URL=http://127.0.0.1:$WEB_PORT/api/v1/
 	# Apache refuses to serve as root, and nginx's workers must reach the programs' sockets:
 	# started by root, they and the programs run as www-data. lighttpd keeps its user.
-	WEB_USER=$(id -un) WEB_GROUP=$(id -gn)
-	if [ "$(id -u)" -eq 0 ] && [ "$WEB_SERVER" != lighttpd ]; then
+	WEB_USER=$STACK_USER WEB_GROUP=$STACK_GROUP
+	if [ "$EUID" -eq 0 ] && [ "$WEB_SERVER" != lighttpd ]; then
 		WEB_USER=www-data WEB_GROUP=www-data
 	fi
 	stack_check_socket_path "$WEB_DIR/run/service.sock-99"
@@ -382,7 +384,7 @@ webhookd_start() {
 	mkdir -p "$WEB_DIR/run/webhookd"
 	chmod 700 "$WEB_DIR/run/webhookd"
 	chown "$WEB_USER:$WEB_GROUP" "$WEB_DIR/run/webhookd"
-	[ "$WEB_USER" = "$(id -un)" ] || as=(runuser -u "$WEB_USER" --)
+	[ "$WEB_USER" = "$STACK_USER" ] || as=(runuser -u "$WEB_USER" --)
 	# The configuration as an argument, not KINGLET_CONF: web_program_pids counts the programs
 	# by that variable, and the daemon is not one of them.
 	setsid env -u KINGLET_CONF "${as[@]}" "$bin" --pidfile "$WEB_DIR/run/webhookd/pid" \
@@ -400,6 +402,8 @@ webhookd_start() {
 # slow start under load) must not outlive its stack.
 webhookd_stop() {
 	local -a pids
+	# webhookd_start makes the directory before it starts the daemon.
+	[ -d "$WEB_DIR/run/webhookd" ] || return 0
 	mapfile -t pids < <(grep -lzF -- "$WEB_DIR/run/webhookd/pid" /proc/[0-9]*/cmdline 2>/dev/null |
 		xargs -r grep -lzF kinglet-webhookd 2>/dev/null | sed 's|^/proc/||; s|/cmdline$||')
 	proc_stop 15 "${pids[@]}"
@@ -432,7 +436,7 @@ web_write_conf() {
 		[[ $value != *[\"\|\&\\\;[:space:]]* ]] || stack_die "path not usable in $WEB_SERVER.conf: $value"
 	done
 	[[ $KINGLET_PROCS =~ ^[1-9][0-9]?$ ]] || stack_die "KINGLET_PROCS must be 1-99, got: $KINGLET_PROCS"
-	[ "$WEB_USER" = "$(id -un)" ] || nginx_user="user $WEB_USER $WEB_GROUP;"
+	[ "$WEB_USER" = "$STACK_USER" ] || nginx_user="user $WEB_USER $WEB_GROUP;"
 	api_default=$(web_api_default_version)
 	api_pages=''
 	[ "$api_default" != 0 ] || api_pages=v0/
@@ -509,7 +513,7 @@ web_grant_search() {
 # the rate limiter's directory: web_ratelimit_dir) its own; then check that user reaches everything, and if not, make the
 # directories above searchable (web_grant_search) and check again.
 web_grant_access() {
-	[ "$WEB_USER" != "$(id -un)" ] || return 0
+	[ "$WEB_USER" != "$STACK_USER" ] || return 0
 	chgrp "$WEB_GROUP" "$WEB_APP_CONF"
 	chmod 640 "$WEB_APP_CONF"
 	chown -R "$WEB_USER:$WEB_GROUP" "$WEB_LOG" "$WEB_MAIL" "$WEB_DIR/tmp"
@@ -564,7 +568,7 @@ web_prepare() {
 web_spawn_programs() {
 	local prog
 	local -a as=()
-	[ "$WEB_USER" = "$(id -un)" ] ||
+	[ "$WEB_USER" = "$STACK_USER" ] ||
 		as=(-u "$WEB_USER" -g "$WEB_GROUP" -U "$WEB_USER" -G "$WEB_GROUP" -M 0660)
 	while IFS= read -r prog; do
 		KINGLET_CONF=$WEB_APP_CONF setsid spawn-fcgi -n -s "$WEB_DIR/run/$prog.sock" "${as[@]}" -- \
@@ -654,24 +658,33 @@ web_stop_all() {
 	for server in "${WEB_SERVERS[@]}"; do
 		(
 			web_init "$WEB_DIR" "$WEB_PORT" "$server"
-			web_stop
+			web_stop_server
 		)
 	done
+	web_stop_programs
 }
 
-# Stops the server (lighttpd and Apache stop their programs), nginx's multiwatch processes
-# (which stop theirs), and then any program left behind.
+# Stops the server (lighttpd and Apache stop their programs), then what web_stop_programs stops.
 web_stop() {
+	web_stop_server
+	web_stop_programs
+}
+
+web_stop_server() {
 	local pid
 	if pid=$(web_pid); then
 		proc_stop 10 "$pid"
 	fi
+	rm -f "$WEB_PIDFILE"
+}
+
+# nginx's multiwatch processes (which stop theirs), any program left behind, the webhook daemon.
+web_stop_programs() {
 	local -a orphans
 	mapfile -t orphans < <(web_program_pids multiwatch)
 	proc_stop 10 "${orphans[@]}"
 	mapfile -t orphans < <(web_program_pids)
 	proc_stop 5 "${orphans[@]}"
-	rm -f "$WEB_PIDFILE"
 	webhookd_stop
 }
 
