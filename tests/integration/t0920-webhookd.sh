@@ -4,7 +4,8 @@
 # webhook-id, 410 and webhooks.disable_after_hours disable the hook and tell its owner, inactive
 # and deleted hooks get nothing, redirects are not followed, private addresses are refused at
 # delivery, and every request matches the OpenAPI document's webhooks section; a receiver on
-# 127.0.0.1 (tests/webhook-receiver.py) records what arrives and fails on command.
+# 127.0.0.1 (tests/webhook-receiver.py) records what arrives and fails on command; a name slow
+# to resolve (tests/slow-getaddrinfo.c) holds up no other delivery.
 # once: kinglet-webhookd's deliveries, the same behind every server
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -246,6 +247,24 @@ test_expect "retention: finished deliveries older than webhooks.log_days go, pen
 	retry 10 sql_is "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $BOB_HOOK AND status <> \"pending\"" -eq 0
 	[ "$(kt_sql "SELECT COUNT(*) FROM webhook_deliveries WHERE event_uid = \"evt_old_pending\"")" -eq 1 ]
 	grep -q "prog=webhookd .*event=retention deleted=$old " "$WEB_LOG/kinglet.log"
+'
+
+test_expect "a name that takes seconds to resolve holds up no other delivery" '
+	cc -shared -fPIC -o "$KT_TMP/slow-dns.so" "$KINGLET_ROOT/tests/slow-getaddrinfo.c" -ldl
+	dave=$(make_user dave)
+	read -r id _ <<<"$(hook "$dave" slowdns "[\"message.received\"]")"
+	# registration resolved the URL in the program, without the shim: the name comes after
+	kt_sql "UPDATE webhooks SET url = \"http://slow.kinglet.test:${R##*:}/slowdns\" WHERE webhook_id = $id"
+	LD_PRELOAD=$KT_TMP/slow-dns.so ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		webhookd_start
+	n=$(arrivals bob)
+	post "$ALICE" "slowly resolved, @dave"
+	retry 10 sql_is "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $id AND lease_owner IS NOT NULL" -eq 1
+	post "$ALICE" "meanwhile, @bob"
+	retry 10 arrived $((n + 1)) bob
+	[ "$(arrivals slowdns)" -eq 0 ] || kt_fail "the delivery to bob waited for the slow name"
+	retry 10 arrived 1 slowdns
+	jq -e ".data.message_markup == \"slowly resolved, @dave\"" "$(last slowdns)" >/dev/null
 '
 
 test_expect "with webhooks.allow_private off, a delivery to a private address is refused at the connection" '
