@@ -78,6 +78,15 @@ test_expect "the signature verifies with openssl and the secret shown at registr
 	[ "$(verify "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" "$(last bob head)" "$(last bob)")" = 0 ]
 '
 
+test_expect "the README's openssl one-liner verifies the signature" '
+	h=$(last bob head)
+	mkdir -p "$KT_TMP/readme" && cp "$(last bob)" "$KT_TMP/readme/body.json"
+	sed -n "/To check one by hand/,/^\`\`\`\$/p" "$KINGLET_ROOT/README.md" | sed -n "/^\`\`\`sh/,/^\`\`\`\$/p" | sed "1d;\$d" >"$KT_TMP/readme/check.sh"
+	grep -q openssl "$KT_TMP/readme/check.sh" || kt_fail "no one-liner found in README.md"
+	got=$(cd "$KT_TMP/readme" && S=$BOB_SECRET ID=$(hdr webhook-id "$h") TS=$(hdr webhook-timestamp "$h") bash check.sh)
+	[ "v1,$got" = "$(hdr webhook-signature "$h")" ] || kt_fail "the README computes v1,$got"
+'
+
 test_expect "the deliveries log shows each delivery with the webhook-id the receiver saw" '
 	api GET "/api/v1/webhooks/$BOB_HOOK/deliveries" -H "Authorization: Bearer $BOB"
 	assert_status 200
@@ -119,6 +128,17 @@ test_expect "a redirect is not followed: the attempt fails with its status" '
 	retry 10 arrived 1 redirect
 	retry 10 eval "api GET /api/v1/webhooks/$id/deliveries -H \"Authorization: Bearer \$CAROL\" && jq -e \".deliveries[0].last_status_code == 302\" \"\$KT_TMP/body\""
 	[ "$(arrivals ok)" -eq 0 ]
+	api DELETE "/api/v1/webhooks/$id" -H "Authorization: Bearer $CAROL"
+'
+
+test_expect "a long answer is read to 64 KiB at most, kept as a short excerpt, and the delivery counts" '
+	read -r id _ <<<"$(hook "$CAROL" big/16777216 "[\"message.received\"]")"
+	post "$ALICE" "long answer, @carol"
+	retry 10 sql_is "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $id AND status = '\''delivered'\''" -eq 1
+	[ "$(kt_sql "SELECT CHAR_LENGTH(response_excerpt) FROM webhook_deliveries WHERE webhook_id = $id")" -eq 200 ]
+	# the daemon hung up on the 16 MiB answer rather than read it all
+	f=$(grep -lx /big/16777216 "$RECV"/*.path)
+	retry 10 test -e "${f%.path}.aborted"
 	api DELETE "/api/v1/webhooks/$id" -H "Authorization: Bearer $CAROL"
 '
 
@@ -267,6 +287,16 @@ test_expect "a name that takes seconds to resolve holds up no other delivery" '
 	jq -e ".data.message_markup == \"slowly resolved, @dave\"" "$(last slowdns)" >/dev/null
 '
 
+test_expect "a commit wakes the daemon at once: with webhooks.scan_ms at a minute, a post still arrives" '
+	echo "webhooks.scan_ms = 60000" >>"$WEB_APP_CONF" # the last setting wins
+	webhookd_start
+	n=$(arrivals bob)
+	# past its first scan (at start) before the post, so only the nudge can wake it
+	retry 10 grep -q "prog=webhookd pid=$(webhookd_pid) .*started" "$WEB_LOG/kinglet.log"
+	post "$ALICE" "woken, @bob"
+	retry 5 arrived $((n + 1)) bob || kt_fail "the post did not arrive within 5 s"
+'
+
 test_expect "with webhooks.allow_private off, a delivery to a private address is refused at the connection" '
 	read -r id _ <<<"$(hook "$BOB" private "[\"message.received\"]")"
 	# a name, resolved by libcurl when it delivers: registered while private addresses were allowed
@@ -285,7 +315,7 @@ test_expect "with webhooks.allow_private off, a delivery to a private address is
 	[ "$(arrivals named)" -eq 0 ]
 '
 
-test_expect "every request that arrived matches the OpenAPI document'\''s webhooks section (body and headers)" '
+test_expect "every request that arrived matches the OpenAPI document's webhooks section (body and headers)" '
 	[ "$(ls "$RECV"/*.body | wc -l)" -gt 20 ]
 	for type in message.received message.sent message.deleted approval.requested approval.decided ping; do
 		cat "$RECV"/*.body | jq -r .type | grep -qx "$type" || kt_fail "no $type arrived" || return 1
