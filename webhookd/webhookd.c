@@ -451,6 +451,32 @@ fail:
 	return rc;
 }
 
+/* Hooks to disable once the attempts that judged them are recorded (a transaction of its own). */
+static struct to_disable {
+	long long webhook_id, user_id;
+	const char *reason;
+} to_disable[64];
+static size_t n_disable;
+
+static void disable_later(long long webhook_id, long long user_id, const char *reason)
+{
+	for (size_t i = 0; i < n_disable; i++)
+		if (to_disable[i].webhook_id == webhook_id)
+			return;
+	/* A full list only waits: the next failure of the hook judges it again. */
+	if (n_disable < sizeof(to_disable) / sizeof(to_disable[0]))
+		to_disable[n_disable++] = (struct to_disable){ .webhook_id = webhook_id,
+							       .user_id = user_id,
+							       .reason = reason };
+}
+
+static void disable_now(void)
+{
+	for (size_t i = 0; i < n_disable; i++)
+		disable_hook(to_disable[i].webhook_id, to_disable[i].user_id, to_disable[i].reason);
+	n_disable = 0;
+}
+
 /* ---- sending ---- */
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
@@ -574,7 +600,7 @@ static void finish(struct job *j, long code, const char *error)
 			  "ends)",
 			  j->delivery_id);
 	else if (gone)
-		disable_hook(j->webhook_id, j->user_id, "the receiver answered 410 Gone");
+		disable_later(j->webhook_id, j->user_id, "the receiver answered 410 Gone");
 	else if (!delivered) {
 		struct db_stmt *st;
 		if (!db_run(&st, failing_long,
@@ -583,7 +609,7 @@ static void finish(struct job *j, long code, const char *error)
 			rc = db_next(st);
 			db_done(st);
 			if (rc == 1)
-				disable_hook(
+				disable_later(
 					j->webhook_id, j->user_id,
 					"every delivery failed for webhooks.disable_after_hours");
 		}
@@ -770,6 +796,7 @@ static size_t start_due(CURLM *multi, long room)
 		free(p->url);
 		free(p->uid);
 	}
+	disable_now();
 out:
 	/* What was claimed and not started waits for its lease to end. */
 	if (rc < 0)
@@ -779,13 +806,20 @@ out:
 	return claimed_n;
 }
 
-/* Every transfer that ended: judged and recorded. Returns how many. */
+/*
+ * Every transfer that ended: judged and recorded, all in one transaction (one durable commit
+ * for a batch, not two per delivery). Should it fail, their leases end and they are sent again:
+ * at least once. Returns how many.
+ */
 static size_t reap(CURLM *multi)
 {
 	size_t reaped = 0;
 	CURLMsg *m;
 	int left;
+	bool tx = false;
 	while ((m = curl_multi_info_read(multi, &left))) {
+		if (!tx && m->msg == CURLMSG_DONE)
+			tx = !db_begin();
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		struct job *j = NULL, **pp;
@@ -811,6 +845,14 @@ static size_t reap(CURLM *multi)
 		job_free(j);
 		reaped++;
 	}
+	if (tx && db_commit()) {
+		db_rollback();
+		log_warn("recording %zu deliveries failed (they will be sent again when their "
+			 "leases "
+			 "end)",
+			 reaped);
+	}
+	disable_now();
 	return reaped;
 }
 

@@ -104,4 +104,11 @@ test_expect "two daemons on one database share the deliveries and never send one
 	kill -TERM "$(cat "$second")"
 '
 
+test_expect "a daemon reads back its claims by index, not by scanning every delivery" '
+	for table in webhook_deliveries webhook_events; do
+		kt_sql "EXPLAIN SELECT * FROM $table WHERE lease_owner = \"h:1:2\"" | grep -q "${table}_lease" ||
+			kt_fail "$table: $(kt_sql "EXPLAIN SELECT * FROM $table WHERE lease_owner = \"h:1:2\"")"
+	done
+'
+
 test_done
