@@ -111,4 +111,14 @@ test_expect "a daemon reads back its claims by index, not by scanning every deli
 	done
 '
 
+test_expect "a key file that others may read is refused: the daemon does not start" '
+	cp "$WEB_DIR/webhooks.key" "$KT_TMP/open.key"
+	chmod 644 "$KT_TMP/open.key"
+	{ cat "$WEB_APP_CONF"; echo "webhooks.key_file = $KT_TMP/open.key"; echo "webhooks.socket = $KT_TMP/open.sock"; } >"$KT_TMP/open.conf"
+	rc=0
+	timeout 10 "$WEB_BUILD/webhookd/kinglet-webhookd" "$KT_TMP/open.conf" 2>"$KT_TMP/open.err" || rc=$?
+	[ "$rc" -eq 1 ] || kt_fail "exit status $rc"
+	cat "$KT_TMP/open.err" "$WEB_LOG/kinglet.log" | grep -q "open.key must be a file only its owner can read"
+'
+
 test_done
