@@ -3,9 +3,10 @@
 
     webhook-latency.py PORT BASE_URL TOKEN COUNT
 
-Listens on 127.0.0.1:PORT (a hook of the poster points there), then posts COUNT messages one at
-a time through BASE_URL (http://127.0.0.1:N/api/v1) with TOKEN, each after the previous one's
-event arrived and a short pause (an idle system). Prints one line:
+Listens on 127.0.0.1:PORT (a hook of the poster points there), then posts COUNT notes to
+@bench (make bench's poster, the owner of TOKEN) one at a time through BASE_URL
+(http://127.0.0.1:N/api/v1), each after the previous one's event arrived and a short pause (an
+idle system). Prints one line:
     sent=N arrived=N post_p50_ms= post_p99_ms= p50_ms= p99_ms= max_ms=
 post_* is the POST itself (the commit is inside it); p50/p99/max run from sending the POST to
 the event's arrival, so they bound the commit-to-arrival latency from above.
@@ -51,7 +52,7 @@ conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
 posts, latencies = [], []
 run = int(time.time())
 for i in range(COUNT):
-    text = "latency %d-%d" % (run, i)
+    text = "latency %d-%d @bench" % (run, i)
     t0 = time.monotonic()
     conn.request("POST", url.path + "/messages", json.dumps({"message_text": text}),
                  {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"})
