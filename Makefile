@@ -80,7 +80,11 @@ FUZZ_BINS     = $(patsubst %.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 # make bench: throughput and latency against the ceiling programs (bench/README.md); not part of
 # make test. BENCH_SECONDS, BENCH_10M=1 and the rest: see bench/run --help.
 BENCH_BINS = $(BUILD)/bench/ceiling_static $(BUILD)/bench/ceiling_db $(BUILD)/bench/scrypt_rate \
-             $(BUILD)/bench/stmt_cost
+             $(BUILD)/bench/stmt_cost $(BUILD)/bench/webhook_seal
+# The messages program without the webhooks outbox statement, beside the real one in make bench
+# (POST /messages with no hooks against POST /messages as before webhooks).
+BENCH_NO_OUTBOX = $(MAKE) --no-print-directory BUILD=$(BUILD)/bench/no-outbox \
+  EXTRA_CFLAGS='$(EXTRA_CFLAGS) -DKINGLET_BENCH_NO_OUTBOX' $(BUILD)/bench/no-outbox/cgi-bin/messages
 
 export VAR PORT SET SERVER BUILD TEST_VAR TEST_PORT TEST_SERVERS NODE_DIR
 export ASAN_BUILD ASAN_SERVER FAULT_BUILD FUZZ_BUILD
@@ -245,6 +249,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@$(BENCH_NO_OUTBOX)
 	@bench/run
 # make bench-cluster: the stream page and POST /messages on the single stack and through HAProxy,
 # two web nodes and three Galera nodes; the writer's failover time; what Galera adds to a write

@@ -8,6 +8,10 @@
 --   threads              GET /messages/threads
 --   replies              GET /messages/$BENCH_THREAD/replies (the thread of 100 replies)
 --   post                 POST /messages, a unique text mentioning two users u1..u$BENCH_USERS
+--   post_base            post to the messages program built without the webhooks outbox
+--                        (Host: no-outbox.bench, bench/lighttpd-ceiling.conf.in)
+--   receiver             POST /ceiling/static with the webhook body in $BENCH_PAYLOAD (a file):
+--                        the receiver kinglet-webhookd delivers to in make bench, alone
 --   reply                POST /messages/ID/replies, ID at random from $BENCH_THREADS
 --   login                POST /users/login as bench
 --   mixed                every family in turn (the memory soak); each thread stops after
@@ -22,6 +26,8 @@ local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "0")
 local auth = { ["Authorization"] = "Bearer " .. token }
 local auth_v0 = { ["Authorization"] = "Bearer " .. token, ["X-Kinglet-API-Version"] = "0" }
 local json_auth = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
+local json_auth_base = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json",
+	["Host"] = "no-outbox.bench" }
 local counter, responses = 0, 0
 thread_no = 0 -- set by setup() through thread:set, before init()
 
@@ -37,6 +43,7 @@ local function read_lines(name)
 end
 
 local ids = read_lines("BENCH_IDS")
+local payload = table.concat(read_lines("BENCH_PAYLOAD"), "\n")
 local threads = read_lines("BENCH_THREADS")
 
 local function pick(list)
@@ -64,6 +71,11 @@ local kinds = {
 	replies = { "GET", base .. "/messages/" .. (os.getenv("BENCH_THREAD") or "1") .. "/replies",
 		auth },
 	post = { "POST", base .. "/messages", json_auth, function() return text("post") end },
+	post_base = { "POST", base .. "/messages", json_auth_base, function() return text("post") end },
+	receiver = { "POST", "/ceiling/static", { ["Content-Type"] = "application/json",
+		["webhook-id"] = "evt_0123456789abcdefghijkl", ["webhook-timestamp"] = "1700000000",
+		["webhook-signature"] = "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=" },
+		payload },
 	reply = { "POST", function() return base .. "/messages/" .. pick(threads) .. "/replies" end,
 		json_auth, function() return text("reply") end },
 	login = { "POST", base .. "/users/login", { ["Content-Type"] = "application/json" },

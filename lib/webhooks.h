@@ -80,9 +80,16 @@ int webhooks_url_parse(const char *url, size_t len, struct webhooks_url *out, st
 /* Whether an address is one webhooks may never reach (loopback, private, reserved, ...). */
 bool webhooks_addr_forbidden(const struct sockaddr *sa);
 /*
- * Resolve u's host and check every address (unless allow_private). Returns 0 with the first
- * address's text in addr (for pinning the connection to it), -1 with a reason in why when an
- * address is forbidden, -2 when the name does not resolve.
+ * Whether sa may be reached (always, with allow_private): 0, or -1 with a reason in why. The
+ * address's text into text either way (empty when it is not IPv4 or IPv6).
+ */
+int webhooks_addr_check(const struct sockaddr *sa, bool allow_private, char text[64],
+			struct strbuf *why);
+/*
+ * Resolve u's host and check every address (unless allow_private), blocking: the registration
+ * route's check (kinglet-webhookd checks the address libcurl connects to instead). Returns 0 with
+ * the first address's text in addr (for pinning the connection to it), -1 with a reason in why when
+ * an address is forbidden, -2 when the name does not resolve.
  */
 int webhooks_resolve(const struct webhooks_url *u, bool allow_private, char addr[64],
 		     struct strbuf *why);

@@ -176,6 +176,26 @@ bool webhooks_addr_forbidden(const struct sockaddr *sa)
 	return true;
 }
 
+int webhooks_addr_check(const struct sockaddr *sa, bool allow_private, char text[64],
+			struct strbuf *why)
+{
+	const void *bin =
+		sa->sa_family == AF_INET
+			? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
+			: (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	text[0] = '\0';
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) {
+		strbuf_addstr(why, "not an IP address");
+		return -1;
+	}
+	inet_ntop(sa->sa_family, bin, text, 64);
+	if (!allow_private && webhooks_addr_forbidden(sa)) {
+		strbuf_addf(why, "%s is a private or reserved address", text);
+		return -1;
+	}
+	return 0;
+}
+
 int webhooks_resolve(const struct webhooks_url *u, bool allow_private, char addr[64],
 		     struct strbuf *why)
 {
@@ -191,16 +211,8 @@ int webhooks_resolve(const struct webhooks_url *u, bool allow_private, char addr
 	}
 	/* Every address must pass: a name may answer a public and a private one. */
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		char text[64] = "";
-		const void *bin =
-			ai->ai_family == AF_INET
-				? (const void *)&((struct sockaddr_in *)(void *)ai->ai_addr)
-					  ->sin_addr
-				: (const void *)&((struct sockaddr_in6 *)(void *)ai->ai_addr)
-					  ->sin6_addr;
-		inet_ntop(ai->ai_family, bin, text, sizeof(text));
-		if (!allow_private && webhooks_addr_forbidden(ai->ai_addr)) {
-			strbuf_addf(why, "%s is a private or reserved address", text);
+		char text[64];
+		if (webhooks_addr_check(ai->ai_addr, allow_private, text, why)) {
 			ret = -1;
 			break;
 		}

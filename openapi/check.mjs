@@ -10,6 +10,10 @@
 //                                                   and PATH "#/components/responses/NAME"):
 //                                                   the answer is one DOC declares (headers in
 //                                                   KINGLET_REQUIRE_HEADERS must be there too)
+//   node openapi/check.mjs payloads  DOC DIR        each request tests/webhook-receiver.py recorded
+//                                                   in DIR (NNNNNN.body and .head): a body of
+//                                                   the document's top-level webhooks section
+//                                                   (by its type), with the headers it requires
 //   node openapi/check.mjs browse    URL PNG        /scalar in headless Chromium: no console error,
 //                                                   no request leaves the server, the operations
 //                                                   show; a screenshot into PNG (every request
@@ -17,7 +21,7 @@
 //
 // The npm packages come from KINGLET_NODE_DIR (default build/node), where make installs
 // openapi/package.json. Exit status 0 when all is well, 1 with the reasons on stdout.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -184,18 +188,36 @@ function parseHeaders(text) {
 	return h;
 }
 
+// Strict clients (generated code, a proxy checking live traffic) may not know
+// unevaluatedProperties: every body must still match exactly one alternative of each oneOf on
+// its way, so the alternatives must exclude each other by required and forbidden keys or by
+// types, not only by unevaluatedProperties. lenient is an Ajv with lenient set.
+function bodyMatches(ajv, lenient, doc, schema, body, what, bodyText, problems) {
+	const check = ajv.compile(schemaAt(ajv, doc, schema));
+	const alone = lenient.compile(schemaAt(lenient, doc, schema));
+	if (!check(body))
+		problems.push(
+			`${what} does not match the schema: ${ajv.errorsText(check.errors)}\n  body: ${bodyText.slice(0, 400)}`,
+		);
+	else if (!alone(body))
+		problems.push(
+			`${what}, without unevaluatedProperties, matches no or several oneOf alternatives: ${lenient.errorsText(alone.errors)}\n  body: ${bodyText.slice(0, 400)}`,
+		);
+}
+
+function lenientAjv() {
+	const lenient = newAjv();
+	lenient.lenient = true;
+	return lenient;
+}
+
 function responses(file, manifest) {
 	const doc = readJson(file);
 	// Headers the document declares optional that this server must send (KINGLET_REQUIRE_HEADERS,
 	// comma-separated): the X-RateLimit-* ones while rate limiting is on.
 	const alsoRequired = (process.env.KINGLET_REQUIRE_HEADERS || "").split(",").filter(Boolean);
 	const ajv = newAjv();
-	// Strict clients (generated code, a proxy checking live traffic) may not know
-	// unevaluatedProperties: every answer must still match exactly one alternative of each oneOf
-	// on its way, so the alternatives must exclude each other by required and forbidden keys or
-	// by types, not only by unevaluatedProperties.
-	const lenient = newAjv();
-	lenient.lenient = true;
+	const lenient = lenientAjv();
 	const problems = [];
 	let checked = 0;
 	for (const line of readFileSync(manifest, "utf8").split("\n")) {
@@ -240,19 +262,61 @@ function responses(file, manifest) {
 			problems.push(`${where}: the body is not JSON: ${e.message}`);
 			continue;
 		}
-		const check = ajv.compile(schemaAt(ajv, doc, media.schema));
-		const alone = lenient.compile(schemaAt(lenient, doc, media.schema));
-		if (!check(body))
-			problems.push(
-				`${where}: the body does not match the schema: ${ajv.errorsText(check.errors)}\n  body: ${bodyText.slice(0, 400)}`,
-			);
-		else if (!alone(body))
-			problems.push(
-				`${where}: without unevaluatedProperties the body matches no or several oneOf alternatives: ${lenient.errorsText(alone.errors)}\n  body: ${bodyText.slice(0, 400)}`,
-			);
+		bodyMatches(ajv, lenient, doc, media.schema, body, `${where}: the body`, bodyText, problems);
 		checked++;
 	}
 	if (!problems.length) console.log(`${checked} responses match the document`);
+	fail(problems);
+}
+
+// The webhook requests kinglet-webhookd sent, as the receiver recorded them, against the
+// document's webhooks section: the operation of the body's type, its body schema and headers.
+function payloads(file, dir) {
+	const doc = readJson(file);
+	const ajv = newAjv();
+	const lenient = lenientAjv();
+	const problems = [];
+	let checked = 0;
+	for (const name of readdirSync(dir).filter((n) => n.endsWith(".body")).sort()) {
+		const base = join(dir, name.slice(0, -".body".length));
+		const bodyText = readFileSync(`${base}.body`, "utf8");
+		const headers = parseHeaders(readFileSync(`${base}.head`, "utf8"));
+		let body;
+		try {
+			body = JSON.parse(bodyText);
+		} catch (e) {
+			problems.push(`${base}: the body is not JSON: ${e.message}`);
+			continue;
+		}
+		const op = doc.webhooks?.[body?.type]?.post;
+		if (!op) {
+			problems.push(`${base}: no webhook ${body?.type} in the document`);
+			continue;
+		}
+		const where = `${base} (${body.type})`;
+		for (const param of op.parameters || []) {
+			const p = deref(doc, param);
+			if (p.in !== "header") continue;
+			const value = headers[p.name.toLowerCase()];
+			if (value === undefined) {
+				if (p.required) problems.push(`${where}: required header ${p.name} missing`);
+				continue;
+			}
+			const typed = p.schema?.type === "integer" && /^-?[0-9]+$/.test(value) ? Number(value) : value;
+			const check = ajv.compile(schemaAt(ajv, doc, p.schema || {}));
+			if (!check(typed)) problems.push(`${where}: header ${p.name}: ${ajv.errorsText(check.errors)}`);
+		}
+		const type = (headers["content-type"] || "").split(";")[0].trim();
+		const media = deref(doc, op.requestBody)?.content?.[type];
+		if (!media) {
+			problems.push(`${where}: Content-Type ${type} is not declared`);
+			continue;
+		}
+		bodyMatches(ajv, lenient, doc, media.schema, body, `${where}: the body`, bodyText, problems);
+		checked++;
+	}
+	if (!checked && !problems.length) problems.push(`no request recorded in ${dir}`);
+	if (!problems.length) console.log(`${checked} webhook requests match the document`);
 	fail(problems);
 }
 
@@ -314,9 +378,9 @@ async function browse(url, png) {
 }
 
 const [cmd, ...args] = process.argv.slice(2);
-const commands = { validate, routes, codes, responses, browse };
+const commands = { validate, routes, codes, responses, payloads, browse };
 if (!commands[cmd]) {
-	console.log("usage: node openapi/check.mjs validate|routes|codes|responses|browse ...");
+	console.log("usage: node openapi/check.mjs validate|routes|codes|responses|payloads|browse ...");
 	process.exit(2);
 }
 await commands[cmd](...args);

@@ -8,6 +8,9 @@ Each request is written as DIR/NNNNNN.path, .head (lower-case "name: value" line
   /ok            200                     /status/NNN   NNN
   /flaky/N/...   503 for the first N requests to that path, then 200
   /redirect      302 to /ok              /slow/S       200 after S seconds
+  /big/N         200 with an answer of N bytes
+A request whose sender closed the connection before the whole answer was written also gets
+DIR/NNNNNN.aborted.
 """
 import http.server
 import os
@@ -57,6 +60,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif parts[0] == "slow" and len(parts) > 1:
             time.sleep(float(parts[1]))
         answer = b'{"received": true}'
+        if parts[0] == "big" and len(parts) > 1:
+            answer = b"x" * int(parts[1])
         try:
             self.send_response(status)
             for k, v in extra.items():
@@ -66,7 +71,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(answer)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the sender gave up (a timeout, or it was killed): that is the test
+            # the sender gave up (a timeout, it was killed, it read enough): that is the test
+            open(base + ".aborted", "w").close()
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -62,8 +62,9 @@ struct job {
 	int attempts; /* before this one */
 	char type[33];
 	CURL *easy;
-	struct curl_slist *headers, *resolve;
+	struct curl_slist *headers;
 	struct strbuf payload, response;
+	struct strbuf refused; /* why an address libcurl was about to connect to was refused */
 	bool truncated;
 	struct timespec started;
 	struct job *next;
@@ -450,6 +451,32 @@ fail:
 	return rc;
 }
 
+/* Hooks to disable once the attempts that judged them are recorded (a transaction of its own). */
+static struct to_disable {
+	long long webhook_id, user_id;
+	const char *reason;
+} to_disable[64];
+static size_t n_disable;
+
+static void disable_later(long long webhook_id, long long user_id, const char *reason)
+{
+	for (size_t i = 0; i < n_disable; i++)
+		if (to_disable[i].webhook_id == webhook_id)
+			return;
+	/* A full list only waits: the next failure of the hook judges it again. */
+	if (n_disable < sizeof(to_disable) / sizeof(to_disable[0]))
+		to_disable[n_disable++] = (struct to_disable){ .webhook_id = webhook_id,
+							       .user_id = user_id,
+							       .reason = reason };
+}
+
+static void disable_now(void)
+{
+	for (size_t i = 0; i < n_disable; i++)
+		disable_hook(to_disable[i].webhook_id, to_disable[i].user_id, to_disable[i].reason);
+	n_disable = 0;
+}
+
 /* ---- sending ---- */
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
@@ -487,8 +514,8 @@ static void job_free(struct job *j)
 	if (j->easy)
 		curl_easy_cleanup(j->easy);
 	curl_slist_free_all(j->headers);
-	curl_slist_free_all(j->resolve);
 	strbuf_release(&j->payload);
+	strbuf_release(&j->refused);
 	strbuf_release(&j->response);
 	free(j);
 }
@@ -573,7 +600,7 @@ static void finish(struct job *j, long code, const char *error)
 			  "ends)",
 			  j->delivery_id);
 	else if (gone)
-		disable_hook(j->webhook_id, j->user_id, "the receiver answered 410 Gone");
+		disable_later(j->webhook_id, j->user_id, "the receiver answered 410 Gone");
 	else if (!delivered) {
 		struct db_stmt *st;
 		if (!db_run(&st, failing_long,
@@ -582,7 +609,7 @@ static void finish(struct job *j, long code, const char *error)
 			rc = db_next(st);
 			db_done(st);
 			if (rc == 1)
-				disable_hook(
+				disable_later(
 					j->webhook_id, j->user_id,
 					"every delivery failed for webhooks.disable_after_hours");
 		}
@@ -599,20 +626,38 @@ static void finish_early(struct job *j, const char *error)
 	job_free(j);
 }
 
+/*
+ * libcurl resolved the host (in its resolver thread: a slow name never holds up this loop) and
+ * is about to connect to one of its addresses: the address checked here is the very one
+ * connected to, with no second resolution in between. A refused one is never connected to.
+ */
+static curl_socket_t open_checked(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct job *j = arg;
+	char text[64];
+	strbuf_reset(&j->refused);
+	if (purpose != CURLSOCKTYPE_IPCXN) {
+		strbuf_addstr(&j->refused, "not a connection to the receiver");
+		return CURL_SOCKET_BAD;
+	}
+	if (webhooks_addr_check(&a->addr, conf.webhooks_allow_private, text, &j->refused))
+		return CURL_SOCKET_BAD;
+	strbuf_reset(&j->refused);
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 static int start_job(CURLM *multi, struct job *j, const char *url, const uint8_t *sealed,
 		     size_t sealed_len, const uint8_t *old_sealed, size_t old_len, const char *uid)
 {
 	struct strbuf why = STRBUF_INIT, sig = STRBUF_INIT, h = STRBUF_INIT;
 	uint8_t secret[WEBHOOKS_SECRET_BYTES];
 	struct webhooks_url u;
-	char addr[64];
 	long long ts = (long long)time(NULL);
 	int ret = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &j->started);
-	/* Checked again at every attempt, and the connection pinned to the address checked. */
-	if (webhooks_url_parse(url, strlen(url), &u, &why) ||
-	    webhooks_resolve(&u, conf.webhooks_allow_private, addr, &why)) {
+	/* The syntax here; the address when libcurl connects (open_checked), at every attempt. */
+	if (webhooks_url_parse(url, strlen(url), &u, &why)) {
 		counters.forbidden++;
 		finish_early(j, why.len ? why.buf : "unusable URL");
 		goto out;
@@ -626,12 +671,8 @@ static int start_job(CURLM *multi, struct job *j, const char *url, const uint8_t
 		sign(&sig, secret, uid, ts, &j->payload);
 	memset(secret, 0, sizeof(secret));
 
-	strbuf_addf(&h, "%s:%d:%s%s%s", u.host, u.port, strchr(addr, ':') ? "[" : "", addr,
-		    strchr(addr, ':') ? "]" : "");
-	j->resolve = curl_slist_append(NULL, h.buf);
 	j->headers = curl_slist_append(j->headers, "Content-Type: application/json");
 	j->headers = curl_slist_append(j->headers, "Expect:");
-	strbuf_reset(&h);
 	strbuf_addf(&h, "webhook-id: %s", uid);
 	j->headers = curl_slist_append(j->headers, h.buf);
 	strbuf_reset(&h);
@@ -647,7 +688,11 @@ static int start_job(CURLM *multi, struct job *j, const char *url, const uint8_t
 		goto out;
 	}
 	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_RESOLVE, j->resolve);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
+	/* Resolved again for every new connection; no proxy from the environment between. */
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
@@ -720,6 +765,7 @@ static size_t start_due(CURLM *multi, long room)
 		snprintf(j->type, sizeof(j->type), "%s", db_str(st, 3, NULL));
 		strbuf_init(&j->payload, 0);
 		strbuf_init(&j->response, 0);
+		strbuf_init(&j->refused, 0);
 		s = db_str(st, 4, &len);
 		strbuf_add(&j->payload, s, len);
 		j->attempts = (int)db_int(st, 5);
@@ -750,6 +796,7 @@ static size_t start_due(CURLM *multi, long room)
 		free(p->url);
 		free(p->uid);
 	}
+	disable_now();
 out:
 	/* What was claimed and not started waits for its lease to end. */
 	if (rc < 0)
@@ -759,13 +806,20 @@ out:
 	return claimed_n;
 }
 
-/* Every transfer that ended: judged and recorded. Returns how many. */
+/*
+ * Every transfer that ended: judged and recorded, all in one transaction (one durable commit
+ * for a batch, not two per delivery). Should it fail, their leases end and they are sent again:
+ * at least once. Returns how many.
+ */
 static size_t reap(CURLM *multi)
 {
 	size_t reaped = 0;
 	CURLMsg *m;
 	int left;
+	bool tx = false;
 	while ((m = curl_multi_info_read(multi, &left))) {
+		if (!tx && m->msg == CURLMSG_DONE)
+			tx = !db_begin();
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		struct job *j = NULL, **pp;
@@ -781,10 +835,24 @@ static size_t reap(CURLM *multi)
 		in_flight--;
 		if (result == CURLE_WRITE_ERROR && j->truncated)
 			result = CURLE_OK; /* we stopped reading, the answer itself was whole */
-		finish(j, code, result == CURLE_OK ? NULL : curl_easy_strerror(result));
+		/* Failed because an address was refused: that is the reason to show. */
+		bool refused = result != CURLE_OK && j->refused.len;
+		counters.forbidden += refused;
+		finish(j, code,
+		       result == CURLE_OK ? NULL
+		       : refused	  ? j->refused.buf
+					  : curl_easy_strerror(result));
 		job_free(j);
 		reaped++;
 	}
+	if (tx && db_commit()) {
+		db_rollback();
+		log_warn("recording %zu deliveries failed (they will be sent again when their "
+			 "leases "
+			 "end)",
+			 reaped);
+	}
+	disable_now();
 	return reaped;
 }
 

@@ -24,8 +24,9 @@ test_expect "make install DESTDIR PREFIX puts programs, example config, SQL, mig
 		cmp "$f" "$DEST$PREFIX/share/kinglet/sql/${f##*/}"
 	done
 	[ -x "$DEST$PREFIX/share/kinglet/sql/migrate.sh" ] || kt_fail "no migrate.sh"
+	[ -x "$DEST$PREFIX/lib/kinglet/kinglet-webhookd" ] || kt_fail "no kinglet-webhookd"
 	for f in apache-kinglet.conf apache-kinglet-fcgid.conf apache-kinglet-body.lua nginx-kinglet.conf \
-		lighttpd-kinglet.conf kinglet-fcgi@.service; do
+		lighttpd-kinglet.conf kinglet-fcgi@.service kinglet-webhookd.service; do
 		[ -s "$DEST$PREFIX/share/kinglet/conf/$f" ] || kt_fail "no conf/$f"
 	done
 	jq -e ".status == 400 and .code == \"bad_request\"" "$DEST$PREFIX/share/kinglet/errors/400.html" >/dev/null
@@ -37,6 +38,7 @@ test_expect "the installed configurations name PREFIX, not /usr/local" '
 	grep -q "Define KINGLET_APACHE_LUA $PREFIX/share/kinglet/conf/apache-kinglet-body.lua" \
 		"$DEST$PREFIX/share/kinglet/conf/apache-kinglet.conf"
 	grep -q -- "-- $PREFIX/lib/kinglet/cgi-bin/%i" "$DEST$PREFIX/share/kinglet/conf/kinglet-fcgi@.service"
+	grep -qx "ExecStart=$PREFIX/lib/kinglet/kinglet-webhookd" "$DEST$PREFIX/share/kinglet/conf/kinglet-webhookd.service"
 '
 
 test_expect "an installed program runs: service --routes" '

@@ -140,6 +140,31 @@ test_expect "bad input is a clear 4xx naming the field" '
 	assert_error 405 method_not_allowed
 '
 
+test_expect "hostile URLs and bodies are clear 4xx errors, and register nothing" '
+	before=$(db_root -N "$KT_DB" -e "SELECT COUNT(*) FROM webhooks")
+	for url in "javascript:alert(1)" "http://%31%32%37.0.0.1/" "http://[::1%25eth0]/" \
+		"http://127.0.0.1\\r\\nHost: evil/" "http:///x" "http://:80/" \
+		"http://93.184.215.14@127.0.0.1/" "file:///etc/passwd" "gopher://93.184.215.14/" "//93.184.215.14/"; do
+		hook "{\"url\":\"$url\",\"events\":[\"message.sent\"]}"
+		assert_error_code 422 validation_failed || kt_fail "for $url" || return 1
+		assert_json ".invalid_params[0].name" url || return 1
+	done
+	hook "{\"url\":\"http://93.184.215.14/\\u0000x\",\"events\":[\"message.sent\"]}"
+	assert_error 400 invalid_encoding
+	hook "{\"url\":\"$URL\",\"events\":[\"message.sent\""
+	assert_error 400 invalid_json
+	hook "[\"$URL\"]"
+	assert_status 400
+	hook "{\"url\":12,\"events\":[\"message.sent\"]}"
+	assert_json ".invalid_params[0].name" url
+	hook "{\"url\":\"$URL\",\"events\":[\"message.sent\",{\"a\":1}]}"
+	assert_json ".invalid_params[0].name" events
+	{ printf "{\"url\":\"%s\",\"events\":[\"message.sent\"],\"label\":\"" "$URL"; head -c 100000 /dev/zero | tr "\0" a; printf "\"}"; } >"$KT_TMP/big.json"
+	api POST /api/v1/webhooks --data-binary "@$KT_TMP/big.json" -H "Content-Type: application/json" "${AUTH[@]}"
+	assert_status 413
+	[ "$(db_root -N "$KT_DB" -e "SELECT COUNT(*) FROM webhooks")" -eq "$before" ]
+'
+
 test_expect "every forbidden address class is refused with forbidden_address" '
 	for host in 127.0.0.1 127.1 2130706433 0x7f000001 0.0.0.0 10.1.2.3 172.16.0.1 \
 		192.168.1.1 100.64.0.1 169.254.169.254 224.0.0.1 240.0.0.1 255.255.255.255 \
