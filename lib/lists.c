@@ -114,18 +114,27 @@ static void request_json(struct json_object *o, const struct db_stmt *st, long l
 
 static const struct page_row request_row = { .json = request_json, .ncols = 4 };
 
+/* Request ids grow in commit order: created_at order is id order (a tie keeps id order). */
 static const struct page_order requests_orders[] = {
-	{ .newest_first = true,
+	{ .field = "created_at",
+	  .newest_first = true,
 	  .forward = REQUESTS_SQL("<", "DESC"),
 	  .backward = REQUESTS_SQL(">", "ASC") },
+	{ .field = "created_at",
+	  .forward = REQUESTS_SQL(">", "ASC"),
+	  .backward = REQUESTS_SQL("<", "DESC") },
 };
 
-/* The original's requests list had no paging: version 0 has no next_link_bool. */
+/*
+ * The original's requests list had no paging: version 0 has no next_link_bool. total=true: the
+ * join of REQUESTS_SQL keeps every row (a foreign key).
+ */
 static const struct page_query requests_list = {
 	.path = "/lists/requests",
 	.name = "requests",
 	.row = &request_row,
-	.orders = requests_orders,
+	PAGE_ORDERS(requests_orders),
+	.count = "SELECT COUNT(*) FROM (SELECT 1 FROM approvals WHERE approver_id = ? LIMIT ?) c",
 	.per_page = 20,
 	.v0_unflagged = true,
 };

@@ -251,7 +251,8 @@ static const struct page_query hooks_query = {
 	.path = "/webhooks",
 	.name = "webhooks",
 	.row = &hook_list_row,
-	.orders = hooks_orders,
+	PAGE_ORDERS(hooks_orders),
+	.count = "SELECT COUNT(*) FROM (SELECT 1 FROM webhooks WHERE user_id = ? LIMIT ?) c",
 	.per_page = 20,
 };
 
@@ -460,7 +461,9 @@ static const struct page_query deliveries_query = {
 	.path = "/webhooks/{name}/deliveries",
 	.name = "deliveries",
 	.row = &delivery_list_row,
-	.orders = deliveries_orders,
+	PAGE_ORDERS(deliveries_orders),
+	.count = "SELECT COUNT(*) FROM (SELECT 1 FROM webhook_deliveries WHERE webhook_id = ? "
+		 "LIMIT ?) c",
 	.per_page = 20,
 };
 
