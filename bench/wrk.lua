@@ -4,6 +4,8 @@
 --   get                  GET /messages/ID          ID at random from $BENCH_IDS (visible to bench)
 --   stream1, stream50    GET /messages, GET /messages/page/50
 --   get_v0, stream1_v0   get and stream1 in wire version 0 (X-Kinglet-API-Version: 0)
+--   stream_asc           GET /messages?order=created_at.asc (the oldest first, API.md §12)
+--   stream_total         GET /messages?total=true (the page and the capped count)
 --   since                GET /messages/since/$BENCH_EPOCH
 --   threads              GET /messages/threads
 --   replies              GET /messages/$BENCH_THREAD/replies (the thread of 100 replies)
@@ -66,6 +68,8 @@ local kinds = {
 	stream1 = { "GET", base .. "/messages", auth },
 	stream1_v0 = { "GET", base .. "/messages", auth_v0 },
 	stream50 = { "GET", base .. "/messages/page/50", auth },
+	stream_asc = { "GET", base .. "/messages?order=created_at.asc", auth },
+	stream_total = { "GET", base .. "/messages?total=true", auth },
 	since = { "GET", base .. "/messages/since/" .. (os.getenv("BENCH_EPOCH") or "0"), auth },
 	threads = { "GET", base .. "/messages/threads", auth },
 	replies = { "GET", base .. "/messages/" .. (os.getenv("BENCH_THREAD") or "1") .. "/replies",

@@ -29,6 +29,8 @@
 	  "The request body is shorter than announced.")                                           \
 	X(ERR_RESULT_WINDOW_TOO_LARGE, 400, "result_window_too_large", NULL,                       \
 	  "That page is too deep; use the before/after cursors.")                                  \
+	X(ERR_NOT_ALLOWED_ORDER_FIELD, 400, "not_allowed_order_field", NULL,                       \
+	  "This list cannot be ordered by that field.")                                            \
 	X(ERR_INVALID_TOKEN, 400, "invalid_token", NULL, "The token is unknown, used or expired.") \
 	X(ERR_NOT_AUTHENTICATED, 401, "not_authenticated", "Unauthorized", "Please log in.")       \
 	X(ERR_INVALID_SESSION, 401, "invalid_session", NULL,                                       \

@@ -134,6 +134,8 @@ int http_parse_params(struct http_params *params, const char *s, size_t len, con
 		const struct http_param *seen = http_param_get(params, name.buf);
 		if (seen) {
 			if (seen->len != value.len || memcmp(seen->value, value.buf, value.len)) {
+				resp_invalid_param(resp, name.buf, "duplicate",
+						   "given twice with different values");
 				ret = resp_error(resp, ERR_DUPLICATE_PARAMETER,
 						 "%s: '%.64s' given twice with different values",
 						 what, name.buf);

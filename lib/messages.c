@@ -458,26 +458,41 @@ const struct page_row message_row = { .json = message_item, .ncols = 1 + MESSAGE
  * A page number past the first: the page's ids first, from the inbox index alone, so that the
  * rows skipped are not joined with their messages (page 50 read 1,000 messages for 20).
  */
-#define STREAM_PAGE_SQL                                                                            \
+#define STREAM_PAGE_SQL(cmp, order)                                                                \
 	"SELECT STRAIGHT_JOIN i.message_id, " MESSAGE_COLUMNS ", " AUTH_COLUMNS " FROM " AUTH_FROM \
 	" JOIN (SELECT message_id FROM inbox WHERE user_id = "                                     \
-	"(SELECT user_id FROM tokens WHERE token_hash = ?) AND message_id < ? "                    \
-	"ORDER BY message_id DESC LIMIT ? OFFSET ?) i JOIN " MESSAGE_FROM                          \
-	" ON m.message_id = i.message_id ORDER BY i.message_id DESC"
+	"(SELECT user_id FROM tokens WHERE token_hash = ?) AND message_id " cmp " ? "              \
+	"ORDER BY message_id " order " LIMIT ? OFFSET ?) i JOIN " MESSAGE_FROM                     \
+	" ON m.message_id = i.message_id ORDER BY i.message_id " order
 
+/*
+ * Message ids grow in commit order, so created_at order is id order (a tie of created_at keeps
+ * id order): every order of a list of messages reads the same index, one way or the other.
+ */
 static const struct page_order stream_orders[] = {
-	{ .newest_first = true,
+	{ .field = "created_at",
+	  .newest_first = true,
 	  .forward = STREAM_SQL("<", "DESC"),
 	  .backward = STREAM_SQL(">", "ASC"),
-	  .numbered = STREAM_PAGE_SQL,
+	  .numbered = STREAM_PAGE_SQL("<", "DESC"),
+	  .numbered_token = true },
+	{ .field = "created_at",
+	  .forward = STREAM_SQL(">", "ASC"),
+	  .backward = STREAM_SQL("<", "DESC"),
+	  .numbered = STREAM_PAGE_SQL(">", "ASC"),
 	  .numbered_token = true },
 };
 
+/*
+ * total=true: a deleted message leaves every inbox, and the joins of STREAM_SQL keep every row
+ * (foreign keys), so the caller's inbox range alone counts the stream.
+ */
 static const struct page_query stream_list = {
 	.path = "/messages",
 	.name = "messages",
 	.row = &message_row,
-	.orders = stream_orders,
+	PAGE_ORDERS(stream_orders),
+	.count = "SELECT COUNT(*) FROM (SELECT 1 FROM inbox WHERE user_id = ? LIMIT ?) c",
 	.per_page = 20,
 	.auth = true,
 	.page_in_path = true,
@@ -506,16 +521,22 @@ static int pending_count(long long user_id, long long *count)
 }
 
 static const struct page_order since_orders[] = {
-	{ .newest_first = true,
+	{ .field = "created_at",
+	  .newest_first = true,
 	  .forward = SINCE_SQL("<", "DESC"),
 	  .backward = SINCE_SQL(">", "ASC") },
+	{ .field = "created_at",
+	  .forward = SINCE_SQL(">", "ASC"),
+	  .backward = SINCE_SQL("<", "DESC") },
 };
 
 static const struct page_query since_list = {
 	.path = "/messages/since/{epoch}",
 	.name = "messages",
 	.row = &message_row,
-	.orders = since_orders,
+	PAGE_ORDERS(since_orders),
+	.count = "SELECT COUNT(*) FROM (SELECT STRAIGHT_JOIN 1 FROM inbox i JOIN messages "
+		 "m" SINCE_WHERE "LIMIT ?) c",
 	.per_page = 20,
 };
 

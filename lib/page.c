@@ -14,13 +14,19 @@
 #include "banned.h"
 
 /* Query parameters the links do not repeat: the paging ones, and credentials. */
-static const char *const not_repeated[] = { "page",	"before",     "after",
-					    "per_page", "limit",      "user_name",
-					    "user_id",	"session_id", NULL };
+static const char *const not_repeated[] = { "page",   "before",	   "after",   "per_page",   "limit",
+					    "offset", "user_name", "user_id", "session_id", NULL };
+
+/* A 400 of parameter name: invalid_params names it (API.md §12), the system message says why. */
+static int bad_as(struct http_response *resp, enum err_code e, const char *name, const char *why)
+{
+	resp_invalid_param(resp, name, "invalid", "%s", why);
+	return resp_error(resp, e, "%s: %s", name, why);
+}
 
 static int bad(struct http_response *resp, const char *name, const char *why)
 {
-	return resp_error(resp, ERR_INVALID_QUERY_PARAMETER, "%s: %s", name, why);
+	return bad_as(resp, ERR_INVALID_QUERY_PARAMETER, name, why);
 }
 
 /* A query parameter that must be a whole number in [min, max]; *out stays when absent. */
@@ -48,7 +54,8 @@ static int number_param(const struct http_request *req, struct http_response *re
 int page_parse(const struct http_request *req, struct http_response *resp, long long path_page,
 	       long long default_per_page, bool newest_first, struct page *p)
 {
-	long long per_page = 0, limit = 0, page = 0;
+	long long per_page = 0, limit = 0, page = 0, offset = -1;
+	const struct http_param *total = http_param_get(&req->query, "total");
 	int status;
 
 	memset(p, 0, sizeof(*p));
@@ -57,8 +64,12 @@ int page_parse(const struct http_request *req, struct http_response *resp, long 
 	    (status = number_param(req, resp, "limit", 1, PAGE_MAX_PER_PAGE, &limit)) ||
 	    (status = number_param(req, resp, "page", 1, INT64_MAX, &page)) ||
 	    (status = number_param(req, resp, "before", 1, INT64_MAX, &p->before)) ||
-	    (status = number_param(req, resp, "after", 1, INT64_MAX, &p->after)))
+	    (status = number_param(req, resp, "after", 1, INT64_MAX, &p->after)) ||
+	    (status = number_param(req, resp, "offset", 0, INT64_MAX, &offset)))
 		return status;
+	if (total && strcmp(total->value, "true") && strcmp(total->value, "false"))
+		return bad(resp, "total", "must be true or false");
+	p->total = total && !strcmp(total->value, "true");
 	if (per_page && limit && per_page != limit)
 		return resp_error(resp, ERR_DUPLICATE_PARAMETER, "per_page and limit differ");
 	if (path_page && page && path_page != page)
@@ -71,12 +82,18 @@ int page_parse(const struct http_request *req, struct http_response *resp, long 
 		return bad(resp, "before", "give before or after, not both");
 	if (p->page && (p->before || p->after))
 		return bad(resp, "page", "give a page or a cursor, not both");
-	if (!p->before && !p->after && !p->page)
+	if (offset >= 0 && (p->page || p->before || p->after))
+		return bad(resp, "offset", "give an offset, a page or a cursor, not two of them");
+	p->by_offset = offset >= 0;
+	if (!p->before && !p->after && !p->page && !p->by_offset)
 		p->page = 1;
 	if (p->page && p->page > PAGE_MAX_WINDOW / p->per_page)
 		return resp_error(resp, ERR_RESULT_WINDOW_TOO_LARGE,
 				  "page %lld of %lld goes beyond the first %d items", p->page,
 				  p->per_page, PAGE_MAX_WINDOW);
+	if (p->by_offset && offset > PAGE_MAX_WINDOW - p->per_page)
+		return bad_as(resp, ERR_RESULT_WINDOW_TOO_LARGE, "offset",
+			      "offset + per_page goes beyond the first 10000 items");
 
 	/* The cursor in list order continues forward; the other one reads backward. */
 	long long ahead = newest_first ? p->before : p->after;
@@ -87,7 +104,7 @@ int page_parse(const struct http_request *req, struct http_response *resp, long 
 		p->bound = back;
 	} else {
 		p->bound = ahead ? ahead : (newest_first ? INT64_MAX : 0);
-		p->offset = p->page ? (p->page - 1) * p->per_page : 0;
+		p->offset = p->page ? (p->page - 1) * p->per_page : (p->by_offset ? offset : 0);
 	}
 	/*
 	 * Where an empty page resumes backward: the page starts at the cursor's own id, one past
@@ -104,14 +121,115 @@ int page_parse(const struct http_request *req, struct http_response *resp, long 
 	return 0;
 }
 
+size_t page_order_parse(const char *value, size_t len, struct page_order_term *terms,
+			const char **why)
+{
+	const char *s = value, *end = value + len;
+	size_t n = 0;
+
+	*why = NULL;
+	for (;;) {
+		const char *comma = memchr(s, ',', (size_t)(end - s));
+		const char *term_end = comma ? comma : end;
+		const char *dot = memchr(s, '.', (size_t)(term_end - s));
+		const char *field_end = dot ? dot : term_end;
+		struct page_order_term t = { s, (size_t)(field_end - s), false };
+
+		if (n == PAGE_MAX_ORDER_TERMS) {
+			*why = "at most two fields";
+			return 0;
+		}
+		if (!t.len) {
+			*why = "an empty field: use field.asc or field.desc, comma-separated";
+			return 0;
+		}
+		if (dot) {
+			size_t dlen = (size_t)(term_end - dot - 1);
+			if (dlen == 4 && !memcmp(dot + 1, "desc", 4))
+				t.desc = true;
+			else if (dlen != 3 || memcmp(dot + 1, "asc", 3)) {
+				*why = "the direction must be asc or desc";
+				return 0;
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (terms[i].len == t.len && !memcmp(terms[i].field, t.field, t.len)) {
+				*why = "a field given twice";
+				return 0;
+			}
+		}
+		terms[n++] = t;
+		if (!comma)
+			return n;
+		s = comma + 1;
+	}
+}
+
+/* The row of q's orders that serves field in the direction asked, or NULL. */
+static const struct page_order *find_order(const struct page_query *q,
+					   const struct page_order_term *t, bool any_direction)
+{
+	for (size_t i = 0; i < q->norders; i++) {
+		const struct page_order *o = &q->orders[i];
+		if (o->field && strlen(o->field) == t->len && !memcmp(o->field, t->field, t->len) &&
+		    (any_direction || o->newest_first == t->desc))
+			return o;
+	}
+	return NULL;
+}
+
+/*
+ * order=: the row of q's orders it names (the default without it). Ties keep id order: every
+ * list's key is an id that grows with time, so the first field decides and a second one is
+ * checked but cannot change the order. Returns 0 or a 400 written into resp.
+ */
+static int select_order(const struct http_request *req, struct http_response *resp,
+			const struct page_query *q, const struct page_order **out)
+{
+	const struct http_param *param = http_param_get(&req->query, "order");
+	struct page_order_term terms[PAGE_MAX_ORDER_TERMS];
+	const char *why;
+	size_t n;
+
+	*out = &q->orders[0];
+	if (!param)
+		return 0;
+	if (!(n = page_order_parse(param->value, param->len, terms, &why)))
+		return bad(resp, "order", why);
+	for (size_t i = 0; i < n; i++) {
+		if (find_order(q, &terms[i], true))
+			continue;
+		struct strbuf allowed = STRBUF_INIT;
+		for (size_t k = 0; k < q->norders; k++) {
+			const char *f = q->orders[k].field;
+			/* Each field once: its rows (one per direction) are next to each other. */
+			if (f &&
+			    (!k || !q->orders[k - 1].field || strcmp(q->orders[k - 1].field, f)))
+				strbuf_addf(&allowed, "%s%s", allowed.len ? ", " : "", f);
+		}
+		resp_invalid_param(resp, "order", "not_allowed_order_field",
+				   "%.*s is not a field this list can be ordered by (%s)",
+				   (int)(terms[i].len > 40 ? 40 : terms[i].len), terms[i].field,
+				   allowed.len ? allowed.buf : "none");
+		int status =
+			resp_error(resp, ERR_NOT_ALLOWED_ORDER_FIELD, "order: %.*s",
+				   (int)(terms[i].len > 40 ? 40 : terms[i].len), terms[i].field);
+		strbuf_release(&allowed);
+		return status;
+	}
+	if (!(*out = find_order(q, &terms[0], false)))
+		return bad(resp, "order", "this list is not served in that direction");
+	return 0;
+}
+
 void page_all(struct page *p)
 {
-	p->newest_first = false;
 	p->page = 1;
+	p->by_offset = false;
 	p->before = p->after = 0;
 	p->resume = 0;
 	p->backward = false;
-	p->bound = 0;
+	p->bound = p->newest_first ? INT64_MAX : 0;
 	p->offset = 0;
 	p->per_page = INT64_MAX - 1;
 	p->limit = INT64_MAX;
@@ -157,10 +275,13 @@ static void add_cursor(struct json_object *o, const char *name, bool present, lo
 	json_object_object_add(o, name, present ? json_object_new_int64(value) : NULL);
 }
 
-/* Trim the fetched rows to the page, put backward reads in list order, add the metadata. */
+/*
+ * Trim the fetched rows to the page, put backward reads in list order, add the metadata; total
+ * is the count of total=true (up to PAGE_MAX_TOTAL + 1), or -1.
+ */
 static void answer(const struct page *p, const struct http_request *req, struct http_response *resp,
 		   const char *path, const char *name, struct json_object *items,
-		   const long long *keys, bool more_next)
+		   const long long *keys, bool more_next, long long total)
 {
 	size_t fetched = json_object_array_length(items);
 	size_t n = fetched > (size_t)p->per_page ? (size_t)p->per_page : fetched;
@@ -184,7 +305,7 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 	 * page the place where the client stood. Page numbers have a prev page from page 2.
 	 */
 	long long prev_cursor = n ? first : p->resume;
-	bool more_prev = p->page ? p->page > 1 : true;
+	bool more_prev = p->page ? p->page > 1 : (p->by_offset ? p->offset > 0 : true);
 
 	struct json_object *o = resp_data(resp);
 	json_object_object_add(o, name, list);
@@ -200,6 +321,15 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 	json_object_object_add(pg, "per_page", json_object_new_int64(p->per_page));
 	if (p->page)
 		json_object_object_add(pg, "page", json_object_new_int64(p->page));
+	if (p->by_offset)
+		json_object_object_add(pg, "offset", json_object_new_int64(p->offset));
+	if (total >= 0) {
+		json_object_object_add(
+			pg, "total",
+			json_object_new_int64(total > PAGE_MAX_TOTAL ? PAGE_MAX_TOTAL : total));
+		json_object_object_add(pg, "total_capped",
+				       json_object_new_boolean(total > PAGE_MAX_TOTAL));
+	}
 	add_cursor(pg, p->newest_first ? "next_before" : "next_after", more_next && n, last);
 	add_cursor(pg, p->newest_first ? "prev_after" : "prev_before", true, prev_cursor);
 	json_object_object_add(o, "pagination", pg);
@@ -214,6 +344,9 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 	if (more_next) {
 		if (p->page)
 			add_link(&link, req, path, "page", p->page + 1, per_page_given, "next");
+		else if (p->by_offset)
+			add_link(&link, req, path, "offset", p->offset + p->per_page,
+				 per_page_given, "next");
 		else
 			add_link(&link, req, path, next_param, n ? last : p->bound, per_page_given,
 				 "next");
@@ -221,6 +354,10 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 	if (more_prev) {
 		if (p->page)
 			add_link(&link, req, path, "page", p->page - 1, per_page_given, "prev");
+		else if (p->by_offset)
+			add_link(&link, req, path, "offset",
+				 p->offset > p->per_page ? p->offset - p->per_page : 0,
+				 per_page_given, "prev");
 		else
 			add_link(&link, req, path, prev_param, prev_cursor, per_page_given, "prev");
 	}
@@ -255,7 +392,8 @@ int page_start(struct http_request *req, struct http_response *resp, const struc
 	r->order = &q->orders[0];
 	if (q->auth && (status = auth_begin(req, resp, AUTH_READ, &r->ap)))
 		return status;
-	if ((status = page_parse(req, resp, path_page, q->per_page, r->order->newest_first,
+	if ((status = select_order(req, resp, q, &r->order)) ||
+	    (status = page_parse(req, resp, path_page, q->per_page, r->order->newest_first,
 				 &r->page))) {
 		/* A token that is not valid answers first, as everywhere (it replaces the 400). */
 		int auth_status = q->auth ? auth_end(req, resp, &r->ap, NULL, 0, &r->auth) : 0;
@@ -295,6 +433,27 @@ static const char *statement(const struct page_request *r, const struct db_arg *
 	return sql;
 }
 
+/*
+ * total=true: the list's capped count (q->count), binding the caller (q->auth) or the list's own
+ * parameters, then the cap: PAGE_MAX_TOTAL + 1 rows at most, so that more is told from exactly
+ * PAGE_MAX_TOTAL. 0 or a db rc.
+ */
+static int count(const struct page_request *r, long long caller, const struct db_arg *args,
+		 size_t nargs, long long *total)
+{
+	struct db_arg *all = xcalloc(nargs + 2, sizeof(*all));
+	size_t n = 0;
+	if (r->q->auth)
+		all[n++] = DB_INT(caller);
+	else
+		for (size_t i = 0; i < nargs; i++)
+			all[n++] = args[i];
+	all[n++] = DB_INT(PAGE_MAX_TOTAL + 1);
+	int rc = db_first_int(total, r->q->count, all, n);
+	free(all);
+	return rc;
+}
+
 /* The list's canonical path, its {name} segment (if any) the route's first parameter. */
 static void list_path(struct strbuf *sb, const struct http_request *req, const char *path)
 {
@@ -322,6 +481,7 @@ int page_serve(struct http_request *req, struct http_response *resp, struct page
 	long long *keys = xcalloc(alloc, sizeof(*keys));
 	struct json_object *items = json_object_new_array();
 	size_t n = 0;
+	long long total = -1;
 	int rc, status = 0;
 
 	if (!(rc = db_run(&st, sql, all, nall))) {
@@ -357,12 +517,14 @@ int page_serve(struct http_request *req, struct http_response *resp, struct page
 		rc = probe(r->order->forward, all, nall, n ? keys[0] : p->bound);
 		more_next = rc == 1;
 	}
+	if (rc >= 0 && p->total && req->api_version != WIRE_V0)
+		rc = count(r, q->auth ? r->auth.user_id : viewer, args, nargs, &total);
 	if (rc < 0) {
 		status = resp_db_error(resp, rc);
 		goto out;
 	}
 	list_path(&path, req, q->path);
-	answer(p, req, resp, path.buf, q->name, items, keys, more_next);
+	answer(p, req, resp, path.buf, q->name, items, keys, more_next, total);
 	items = NULL; /* answer took it */
 	status = 200;
 out:

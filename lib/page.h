@@ -11,6 +11,10 @@
 
 #define PAGE_MAX_PER_PAGE 100
 #define PAGE_MAX_WINDOW 10000
+/* total=true counts up to this many items, then says total_capped (API.md §12). */
+#define PAGE_MAX_TOTAL 10000
+/* order=field.direction[,field.direction] (API.md §12). */
+#define PAGE_MAX_ORDER_TERMS 2
 
 /*
  * A list is ordered by an integer key (a message id), newest first or oldest first. It is read
@@ -22,6 +26,8 @@ struct page {
 	bool newest_first;
 	long long per_page;
 	long long page; /* from 1 when paging by page number, else 0 */
+	bool by_offset; /* paging by offset= (the offset below is the one given) */
+	bool total; /* total=true: count the list (up to PAGE_MAX_TOTAL) */
 	long long before; /* cursors, 0 when absent */
 	long long after;
 	bool backward; /* read with the backward statement */
@@ -33,16 +39,17 @@ struct page {
 };
 
 /*
- * Read page (path_page > 0 when the path had /page/N), per_page or limit, before and after from
- * the query. Returns 0, or a 400 written into resp (invalid_query_parameter,
- * result_window_too_large, duplicate_parameter).
+ * Read page (path_page > 0 when the path had /page/N), per_page or limit, before and after,
+ * offset and total from the query. Returns 0, or a 400 written into resp
+ * (invalid_query_parameter, result_window_too_large, duplicate_parameter), invalid_params naming
+ * the parameter.
  */
 int page_parse(const struct http_request *req, struct http_response *resp, long long path_page,
 	       long long default_per_page, bool newest_first, struct page *p);
 
 /*
- * The whole list on one page, oldest first (version 0's replies, API.md §10): no cursor, no
- * offset, no limit; next_link_bool is then always 0.
+ * The whole list on one page in p's order (version 0's replies, API.md §10: oldest first unless
+ * an order says otherwise): no cursor, no offset, no limit; next_link_bool is then always 0.
  */
 void page_all(struct page *p);
 
@@ -64,6 +71,22 @@ struct page_row {
 	unsigned ncols;
 };
 
+/* One term of order=: a field (pointing into the parameter's value, not NUL-terminated). */
+struct page_order_term {
+	const char *field;
+	size_t len;
+	bool desc;
+};
+
+/*
+ * Parse order's value: one to PAGE_MAX_ORDER_TERMS comma-separated terms field or field.asc or
+ * field.desc (asc when left out), no field twice. Whether a field exists is the list's business
+ * (page_start). Returns the number of terms, or 0 with *why saying what is wrong (static text).
+ * Pure: no allocation, nothing but its arguments.
+ */
+size_t page_order_parse(const char *value, size_t len, struct page_order_term *terms,
+			const char **why);
+
 /*
  * An order of a list: the statements reading it by its key (column 0, an integer), largest
  * first (newest_first) or smallest first. forward reads in list order from a bound (exclusive)
@@ -72,6 +95,11 @@ struct page_row {
  * the list's own parameters, the bound, the limit and the offset.
  */
 struct page_order {
+	/*
+	 * The field order= names for it (its direction: newest_first is desc). NULL: the list's one
+	 * order, which no field selects (any order= is 400 not_allowed_order_field).
+	 */
+	const char *field;
 	bool newest_first;
 	const char *forward;
 	const char *backward;
@@ -95,10 +123,17 @@ struct page_query {
 	const char *name; /* the items' array in the answer */
 	const struct page_row *row;
 	/*
-	 * The list's orders, the default first. Each list has only its default today; a new order
-	 * (order=field.direction) is a new row of this table with its own statements.
+	 * The list's orders, the default first: one row per field and direction of order=, each
+	 * with its own statements (over an index: tests/integration/t0360-query-plans.sh).
 	 */
 	const struct page_order *orders;
+	size_t norders;
+	/*
+	 * total=true: SELECT COUNT(*) FROM (SELECT 1 ... LIMIT ?) over the list's index, binding
+	 * the caller's user id (q->auth) or the list's own parameters, then the limit. It counts
+	 * what the list answers, whatever the order.
+	 */
+	const char *count;
 	long long per_page; /* when the query gives none */
 	/* Authenticate in the list's statements (auth_begin in auth.h): AUTH_ARGS bound first. */
 	bool auth;
@@ -106,6 +141,9 @@ struct page_query {
 	bool v0_unflagged; /* version 0 answers the items alone, without next_link_bool */
 	bool v0_whole; /* version 0 answers the whole list on one page (page_all) */
 };
+
+/* In a page_query: its orders table and how many rows it has. */
+#define PAGE_ORDERS(table) .orders = (table), .norders = sizeof(table) / sizeof((table)[0])
 
 /* One request's reading of a list: filled by page_start, used by page_serve. */
 struct page_request {
@@ -117,9 +155,10 @@ struct page_request {
 };
 
 /*
- * Start reading list q: with q->auth the credentials (auth_begin), then the paging parameters
- * (page_parse). Returns 0, or the status of the answer it made; a token that is not valid answers
- * before a 400 of the parameters, as everywhere.
+ * Start reading list q: with q->auth the credentials (auth_begin), then order= (one of
+ * q->orders, else 400 not_allowed_order_field or invalid_query_parameter) and the paging
+ * parameters (page_parse). Returns 0, or the status of the answer it made; a token that is not
+ * valid answers before a 400 of the parameters, as everywhere.
  */
 int page_start(struct http_request *req, struct http_response *resp, const struct page_query *q,
 	       struct page_request *r);
@@ -131,7 +170,8 @@ int page_start(struct http_request *req, struct http_response *resp, const struc
  * AUTH_ARGS and before the bound, limit and offset. viewer is the caller of a list that
  * authenticated beforehand; with q->auth it is the token's user, and the answer is auth_end's
  * when the token is not valid (when no row comes back, the token is looked up alone). The links
- * repeat the query's own filters, not credentials or paging parameters. Returns the HTTP status.
+ * repeat the query's own filters and order= and total=, not credentials or paging parameters.
+ * With total=true (version 1) the count (q->count) follows the page. Returns the HTTP status.
  */
 int page_serve(struct http_request *req, struct http_response *resp, struct page_request *r,
 	       long long viewer, const struct db_arg *args, size_t nargs);

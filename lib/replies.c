@@ -22,18 +22,28 @@
 	" WHERE m.parent_id = ? AND m.message_id " cmp " ? ORDER BY m.message_id " order           \
 	" LIMIT ? OFFSET ?"
 
+/* created_at order is id order (messages.c): the thread's index, one way or the other. */
 static const struct page_order replies_orders[] = {
-	{ .newest_first = false,
+	{ .field = "created_at",
+	  .newest_first = false,
 	  .forward = REPLIES_SQL(">", "ASC"),
 	  .backward = REPLIES_SQL("<", "DESC") },
+	{ .field = "created_at",
+	  .newest_first = true,
+	  .forward = REPLIES_SQL("<", "DESC"),
+	  .backward = REPLIES_SQL(">", "ASC") },
 };
 
-/* Version 0 answered the whole thread at once. */
+/*
+ * Version 0 answered the whole thread at once. total=true: the join of REPLIES_SQL keeps every
+ * row (a foreign key), so the thread's range alone counts it.
+ */
 static const struct page_query replies_list_query = {
 	.path = "/messages/{id}/replies",
 	.name = "messages",
 	.row = &message_row,
-	.orders = replies_orders,
+	PAGE_ORDERS(replies_orders),
+	.count = "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE parent_id = ? LIMIT ?) c",
 	.per_page = 100,
 	.v0_whole = true,
 };

@@ -17,12 +17,14 @@
 #define EXCERPT_CHARS 75
 
 /*
- * The activity key (thread_members.last_message_id) orders and pages the list; STRAIGHT_JOIN
- * keeps the caller's token and then their range of it first (see messages.c); the token
- * (AUTH_FROM) authenticates in the same statement.
+ * The key orders and pages the list: the activity key (thread_members.last_message_id: the ids
+ * of messages grow in commit order, so it is last_message_at order) or the thread's id (its
+ * created_at order), each the second column of an index of thread_members after user_id.
+ * STRAIGHT_JOIN keeps the caller's token and then their range of it first (see messages.c);
+ * the token (AUTH_FROM) authenticates in the same statement.
  */
-#define THREADS_SQL(cmp, order)                                                                    \
-	"SELECT STRAIGHT_JOIN tm.last_message_id, m.message_id, m.message_markup, "                \
+#define THREADS_SQL(key, cmp, order)                                                               \
+	"SELECT STRAIGHT_JOIN " key ", m.message_id, m.message_markup, "                           \
 	"m.message_status, "                                                                       \
 	"au.user_name, m.reply_count, m.recipient_names, UNIX_TIMESTAMP(m.created_at), "           \
 	"UNIX_TIMESTAMP(COALESCE(m.last_message_at, m.created_at)), "                              \
@@ -31,8 +33,9 @@
 	"JOIN messages m ON m.message_id = tm.thread_id "                                          \
 	"JOIN users au FORCE INDEX (PRIMARY) ON au.user_id = m.author_id "                         \
 	"LEFT JOIN users lu FORCE INDEX (PRIMARY) ON lu.user_id = m.last_author_id "               \
-	"WHERE tm.last_message_id " cmp " ? "                                                      \
-	"ORDER BY tm.last_message_id " order " LIMIT ? OFFSET ?"
+	"WHERE " key " " cmp " ? ORDER BY " key " " order " LIMIT ? OFFSET ?"
+#define ACTIVITY "tm.last_message_id"
+#define CREATED "tm.thread_id"
 #define THREADS_NCOLS 11
 
 /* One thread in the version's fields: version 0 has no message_status, its names " a b ". */
@@ -73,16 +76,29 @@ static void thread_json(struct json_object *o, const struct db_stmt *st, long lo
 static const struct page_row thread_row = { .json = thread_json, .ncols = THREADS_NCOLS };
 
 static const struct page_order threads_orders[] = {
-	{ .newest_first = true,
-	  .forward = THREADS_SQL("<", "DESC"),
-	  .backward = THREADS_SQL(">", "ASC") },
+	{ .field = "last_message_at",
+	  .newest_first = true,
+	  .forward = THREADS_SQL(ACTIVITY, "<", "DESC"),
+	  .backward = THREADS_SQL(ACTIVITY, ">", "ASC") },
+	{ .field = "last_message_at",
+	  .forward = THREADS_SQL(ACTIVITY, ">", "ASC"),
+	  .backward = THREADS_SQL(ACTIVITY, "<", "DESC") },
+	{ .field = "created_at",
+	  .newest_first = true,
+	  .forward = THREADS_SQL(CREATED, "<", "DESC"),
+	  .backward = THREADS_SQL(CREATED, ">", "ASC") },
+	{ .field = "created_at",
+	  .forward = THREADS_SQL(CREATED, ">", "ASC"),
+	  .backward = THREADS_SQL(CREATED, "<", "DESC") },
 };
 
+/* total=true: the joins of THREADS_SQL keep every row (foreign keys). */
 static const struct page_query threads_list_query = {
 	.path = "/messages/threads",
 	.name = "threads",
 	.row = &thread_row,
-	.orders = threads_orders,
+	PAGE_ORDERS(threads_orders),
+	.count = "SELECT COUNT(*) FROM (SELECT 1 FROM thread_members WHERE user_id = ? LIMIT ?) c",
 	.per_page = 20,
 	.auth = true,
 	.page_in_path = true,

@@ -238,8 +238,10 @@ out:
 	return ret;
 }
 
+/* FORCE INDEX: the owner's range, not the primary key's filtered by owner (lists.c). */
 #define HOOKS_SQL(cmp, order)                                                                      \
-	"SELECT w.webhook_id, " HOOK_COLUMNS " FROM webhooks w WHERE w.user_id = ? AND "           \
+	"SELECT w.webhook_id, " HOOK_COLUMNS " FROM webhooks w FORCE INDEX (webhooks_user) "       \
+	"WHERE w.user_id = ? AND "                                                                 \
 	"w.webhook_id " cmp " ? ORDER BY w.webhook_id " order " LIMIT ? OFFSET ?"
 
 /* The key, then the 9 columns of HOOK_COLUMNS. */
@@ -251,7 +253,8 @@ static const struct page_query hooks_query = {
 	.path = "/webhooks",
 	.name = "webhooks",
 	.row = &hook_list_row,
-	.orders = hooks_orders,
+	PAGE_ORDERS(hooks_orders),
+	.count = "SELECT COUNT(*) FROM (SELECT 1 FROM webhooks WHERE user_id = ? LIMIT ?) c",
 	.per_page = 20,
 };
 
@@ -447,6 +450,7 @@ static void delivery_row(struct json_object *o, const struct db_stmt *st, long l
 	"SELECT delivery_id, event_uid, type, status, attempts, last_status_code, last_error, "    \
 	"UNIX_TIMESTAMP(last_attempt_at), IF(status = 'pending', "                                 \
 	"UNIX_TIMESTAMP(next_attempt_at), NULL), duration_ms FROM webhook_deliveries "             \
+	"FORCE INDEX (webhook_deliveries_hook) "                                                   \
 	"WHERE webhook_id = ? AND delivery_id " cmp " ? ORDER BY delivery_id " order               \
 	" LIMIT ? OFFSET ?"
 
@@ -460,7 +464,9 @@ static const struct page_query deliveries_query = {
 	.path = "/webhooks/{name}/deliveries",
 	.name = "deliveries",
 	.row = &delivery_list_row,
-	.orders = deliveries_orders,
+	PAGE_ORDERS(deliveries_orders),
+	.count = "SELECT COUNT(*) FROM (SELECT 1 FROM webhook_deliveries WHERE webhook_id = ? "
+		 "LIMIT ?) c",
 	.per_page = 20,
 };
 

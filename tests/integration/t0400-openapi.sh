@@ -251,6 +251,11 @@ test_expect "message, reply, thread and list routes answer what the document dec
 	as 200 "$dee" GET /api/v1/messages/page/2 "/messages/page/{page}"
 	as 400 "$dee" GET "/api/v1/messages?per_page=101" /messages
 	as 400 "$dee" GET "/api/v1/messages?page=101&per_page=100" /messages
+	as 200 "$dee" GET "/api/v1/messages?order=created_at.asc&total=true&offset=1&per_page=1" /messages
+	as 200 "$dee" GET "/api/v1/messages/$id/replies?order=created_at.desc&total=true" "/messages/{id}/replies"
+	as 200 "$dee" GET "/api/v1/messages/threads?order=created_at.asc&total=true" /messages/threads
+	as 400 "$dee" GET "/api/v1/messages?order=author_name" /messages
+	as 400 "$dee" GET "/api/v1/messages?offset=9999" /messages
 	as 200 "$dee" GET /api/v1/messages/since/0 "/messages/since/{epoch}"
 	as 200 "$dee" GET "/api/v1/messages/$id" "/messages/{id}"
 	etag=$(header ETag)
@@ -268,6 +273,7 @@ test_expect "message, reply, thread and list routes answer what the document dec
 	as 409 "$dee" POST /api/v1/lists/request/eve "/lists/request/{name}"
 	as 422 "$dee" POST /api/v1/lists/request/dee "/lists/request/{name}"
 	as 200 "$eve" GET /api/v1/lists/requests /lists/requests
+	as 200 "$eve" GET "/api/v1/lists/requests?order=created_at.asc&total=true" /lists/requests
 	as 200 "$eve" GET /api/v1/lists/approve/dee "/lists/approve/{name}"
 	as 200 "$eve" POST /api/v1/lists/reject/dee "/lists/reject/{name}"
 	as 200 "$eve" GET /api/v1/lists/reject/dee "/lists/reject/{name}"

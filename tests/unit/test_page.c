@@ -1,7 +1,9 @@
-/* test_page.c: unit tests of lib/page.c's parsing: cursors and pages to bounds, in range. */
+/* test_page.c: unit tests of lib/page.c's parsing: cursors, pages and offsets to bounds, in range;
+ * order= terms. */
 #include "unit.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "conf.h"
 #include "page.h"
@@ -111,6 +113,27 @@ static const struct param_case param_cases[] = {
 	{ "before=5&after=3", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
 	/* Other parameters are not the pager's business. */
 	{ "q=x&per_page=3&sort=new", 0, 0, "", 3, 1, 0, 4 },
+	/* API.md §12: offset instead of a page, inside the window; page 0 means no page number. */
+	{ "offset=0", 0, 0, "", 20, 0, 0, 21 },
+	{ "offset=7&per_page=5", 0, 0, "", 5, 0, 7, 6 },
+	{ "offset=9980", 0, 0, "", 20, 0, 9980, 21 },
+	{ "offset=9900&limit=100", 0, 0, "", 100, 0, 9900, 101 },
+	{ "offset=9981", 0, 400, "result_window_too_large", 0, 0, 0, 0 },
+	{ "offset=9901&per_page=100", 0, 400, "result_window_too_large", 0, 0, 0, 0 },
+	{ "offset=" MAX, 0, 400, "result_window_too_large", 0, 0, 0, 0 },
+	{ "offset=9223372036854775808", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "offset=-1", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "offset=", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "offset=ten", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "offset=5&page=1", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "offset=5", 2, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "offset=5&before=9", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "offset=0&after=9", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "total=true", 0, 0, "", 20, 1, 0, 21 },
+	{ "total=false&offset=3", 0, 0, "", 20, 0, 3, 21 },
+	{ "total=maybe", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "total=", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
+	{ "total=TRUE", 0, 400, "invalid_query_parameter", 0, 0, 0, 0 },
 };
 
 static void test_page_params(void **state)
@@ -134,30 +157,100 @@ static void test_page_params(void **state)
 			unit_check_int(label, p.offset, c->offset);
 			unit_check_int(label, p.limit, c->limit);
 			unit_check(label, !p.backward && p.bound == INT64_MAX);
+			unit_check(label, p.by_offset == (strstr(c->query, "offset=") != NULL));
+			unit_check(label, p.total == (strstr(c->query, "total=true") != NULL));
+		} else if (strstr(c->query, "offset=") || strstr(c->query, "total=")) {
+			/* The new parameters' 400s name them in invalid_params (API.md §12). */
+			struct json_object *first =
+				json_object_array_get_idx(x.resp.invalid_params, 0);
+			struct json_object *name = NULL;
+			unit_check(label, first && json_object_object_get_ex(first, "name", &name));
+			unit_check_str(label, json_object_get_string(name),
+				       strstr(c->query, "total=") ? "total" : "offset");
 		}
 		unit_exchange_release(&x);
 	}
 	strbuf_release(&uri);
 }
 
-/* Version 0's whole list: oldest first, from the start, no limit that could cut it. */
+/*
+ * Version 0's whole list: from the start of the list's order (oldest first unless order= says
+ * otherwise), no cursor or offset, no limit that could cut it.
+ */
 static void test_page_all(void **state)
 {
-	struct unit_exchange x;
-	struct page p;
 	(void)state;
-	assert_int_equal(unit_parse_head(&x, "GET", UNIT_BASE "/messages?after=5&per_page=3"), 0);
-	assert_int_equal(page_parse(&x.req, &x.resp, 0, 20, true, &p), 0);
-	page_all(&p);
-	assert_false(p.newest_first);
-	assert_false(p.backward);
-	assert_int_equal(p.page, 1);
-	assert_int_equal(p.before, 0);
-	assert_int_equal(p.after, 0);
-	assert_int_equal(p.bound, 0);
-	assert_int_equal(p.offset, 0);
-	assert_true(p.limit == INT64_MAX && p.per_page == INT64_MAX - 1);
-	unit_exchange_release(&x);
+	for (int newest_first = 0; newest_first < 2; newest_first++) {
+		struct unit_exchange x;
+		struct page p;
+		assert_int_equal(unit_parse_head(&x, "GET",
+						 newest_first ? UNIT_BASE "/messages?offset=5"
+							      : UNIT_BASE
+							 "/messages?after=5&per_page=3"),
+				 0);
+		assert_int_equal(page_parse(&x.req, &x.resp, 0, 20, newest_first, &p), 0);
+		page_all(&p);
+		assert_true(p.newest_first == newest_first);
+		assert_false(p.backward || p.by_offset);
+		assert_int_equal(p.page, 1);
+		assert_int_equal(p.before, 0);
+		assert_int_equal(p.after, 0);
+		assert_true(p.bound == (newest_first ? INT64_MAX : 0));
+		assert_int_equal(p.offset, 0);
+		assert_true(p.limit == INT64_MAX && p.per_page == INT64_MAX - 1);
+		unit_exchange_release(&x);
+	}
+}
+
+struct order_case {
+	const char *value;
+	size_t n; /* terms; 0: refused */
+	const char *terms; /* what was read, as "field desc|field asc" */
+};
+
+/* API.md §12: order=field.direction[,field.direction], asc when left out. */
+static const struct order_case order_cases[] = {
+	{ "created_at", 1, "created_at asc" },
+	{ "created_at.asc", 1, "created_at asc" },
+	{ "created_at.desc", 1, "created_at desc" },
+	{ "last_message_at.desc,created_at", 2, "last_message_at desc|created_at asc" },
+	{ "a.asc,b.desc", 2, "a asc|b desc" },
+	/* Which fields exist is the list's business, not the parser's. */
+	{ "message_text.desc", 1, "message_text desc" },
+	{ "", 0, NULL },
+	{ ",", 0, NULL },
+	{ "created_at,", 0, NULL },
+	{ ",created_at", 0, NULL },
+	{ ".asc", 0, NULL },
+	{ "created_at.", 0, NULL },
+	{ "created_at.up", 0, NULL },
+	{ "created_at.ASC", 0, NULL },
+	{ "created_at.asc.desc", 0, NULL },
+	{ "created_at.descending", 0, NULL },
+	{ "created_at.des", 0, NULL },
+	{ "created_at.asc,created_at.desc", 0, NULL },
+	{ "created_at,created_at", 0, NULL },
+	{ "a,b,c", 0, NULL },
+};
+
+static void test_order_parse(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < UNIT_ARRAY_SIZE(order_cases); k++) {
+		const struct order_case *c = &order_cases[k];
+		struct page_order_term terms[PAGE_MAX_ORDER_TERMS];
+		struct strbuf got = STRBUF_INIT;
+		const char *why;
+		size_t n = page_order_parse(c->value, strlen(c->value), terms, &why);
+		unit_check_int(c->value, n, c->n);
+		unit_check(c->value, n ? why == NULL : why != NULL);
+		for (size_t i = 0; i < n; i++)
+			strbuf_addf(&got, "%s%.*s %s", i ? "|" : "", (int)terms[i].len,
+				    terms[i].field, terms[i].desc ? "desc" : "asc");
+		if (n)
+			unit_check_str(c->value, got.buf, c->terms);
+		strbuf_release(&got);
+	}
 }
 
 int main(void)
@@ -166,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_page_parse),
 		cmocka_unit_test(test_page_params),
 		cmocka_unit_test(test_page_all),
+		cmocka_unit_test(test_order_parse),
 	};
 	conf_defaults(); /* the keys the requests read */
 	return cmocka_run_group_tests(tests, NULL, NULL);
