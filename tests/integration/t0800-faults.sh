@@ -3,7 +3,7 @@
 # post → reply → read → delete → e-mail change → its link fails once in turn (programs built with
 # -DKINGLET_FAULTS, armed by the X-Kinglet-Fault header). Each answer must be a correct success or
 # a JSON 5xx, the process must go on serving, and the database must stay consistent.
-# once: the programs' error paths, the same behind every server (run under ASan)
+# once under ASan: the programs' error paths, the same behind every server
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 BUILD=${FAULT_BUILD:-build-faults} test_web_start signup.per_ip_per_hour=1000000 \

@@ -4,7 +4,7 @@
 # COMMIT (the outcome unknown) is never run again. Programs built with -DKINGLET_FAULTS: the
 # X-Kinglet-Fault header aborts one database call of a request ("deadlock=N") or drops the
 # connection there ("lost=N").
-# once: the programs' error paths, the same behind every server (run under ASan)
+# once under ASan: the programs' error paths, the same behind every server
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 BUILD=${FAULT_BUILD:-build-faults} test_web_start signup.auto_activate=false

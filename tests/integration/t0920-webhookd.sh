@@ -6,7 +6,7 @@
 # delivery, and every request matches the OpenAPI document's webhooks section; a receiver on
 # 127.0.0.1 (tests/webhook-receiver.py) records what arrives and fails on command; a name slow
 # to resolve (tests/slow-getaddrinfo.c) holds up no other delivery.
-# once: kinglet-webhookd's deliveries, the same behind every server
+# once under ASan: kinglet-webhookd's deliveries, the same behind every server
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
