@@ -294,19 +294,31 @@ static int bind_params(struct db_stmt *st, const struct db_arg *args, size_t nar
 	return DB_OK;
 }
 
-static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs);
+static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs,
+	       bool store);
 
 /* Statements slower than db.slow_query_ms are logged (the text, never the arguments). */
-int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
+static int timed_run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs,
+		     bool store)
 {
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	int rc = run(out, sql, args, nargs);
+	int rc = run(out, sql, args, nargs, store);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	long long ms = (b.tv_sec - a.tv_sec) * 1000LL + (b.tv_nsec - a.tv_nsec) / 1000000;
 	if (conf.db_slow_query_ms && ms >= conf.db_slow_query_ms)
 		log_warn("slow query: %lld ms: %.200s", ms, sql);
 	return rc;
+}
+
+int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
+{
+	return timed_run(out, sql, args, nargs, true);
+}
+
+int db_stream(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
+{
+	return timed_run(out, sql, args, nargs, false);
 }
 
 #ifdef KINGLET_FAULTS
@@ -341,7 +353,8 @@ bool db_fault_fired(void)
 #define injected_fault(sql) DB_OK
 #endif
 
-static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
+static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs,
+	       bool store)
 {
 	struct db_stmt *st = lookup(sql);
 	int rc = DB_UNAVAILABLE;
@@ -376,7 +389,7 @@ static int run(struct db_stmt **out, const char *sql, const struct db_arg *args,
 			}
 			return rc;
 		}
-		if (st->ncols) {
+		if (st->ncols && store) {
 			if (mysql_stmt_store_result(st->stmt)) {
 				rc = fail(mysql_stmt_errno(st->stmt), mysql_stmt_error(st->stmt),
 					  sql);
@@ -384,7 +397,7 @@ static int run(struct db_stmt **out, const char *sql, const struct db_arg *args,
 					continue;
 				return rc;
 			}
-		} else {
+		} else if (!st->ncols) {
 			last_affected = (unsigned long long)mysql_stmt_affected_rows(st->stmt);
 			last_insert_id = (unsigned long long)mysql_stmt_insert_id(st->stmt);
 		}

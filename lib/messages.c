@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "body.h"
 #include "conf.h"
+#include "csv.h"
 #include "page.h"
 #include "post.h"
 #include "render.h"
@@ -203,6 +204,53 @@ void message_json(struct json_object *o, const struct db_stmt *st, unsigned c, l
 	message_fields(o, st, c, viewer, version, true);
 }
 
+/* The CSV columns of a message: version 1's fields, the text as written in message_text too. */
+#define MESSAGE_CSV_HEAD                                                                           \
+	"message_id,parent_id,message_text,message_markup,message_status,author_id,author_name,"   \
+	"author_type,reply_count,recipient_names,recipients,content_digest,created_at,"            \
+	"created_date,logged_in_user"
+
+/* message_fields' version 1 object as a CSV row (API.md §12), from MESSAGE_COLUMNS at c. */
+static void message_csv(struct strbuf *out, const struct db_stmt *st, unsigned c, long long viewer)
+{
+	size_t markup_len;
+	long long id = db_int(st, c);
+	const char *markup = db_str(st, c + 2, &markup_len);
+	const char *status = db_str(st, c + 4, NULL);
+	const char *names = db_str(st, c + 8, NULL);
+	size_t text_len = strcmp(status, "active") ? 0 : markup_len;
+	char dg[32];
+
+	csv_cell_int(out, id);
+	csv_cell_int(out, db_int(st, c + 1));
+	/* Never the HTML: a spreadsheet shows text, and the cell is what was written. */
+	csv_cell(out, markup, text_len);
+	csv_cell(out, markup, text_len);
+	csv_cell_str(out, status);
+	csv_cell_int(out, db_int(st, c + 5));
+	csv_cell_str(out, db_str(st, c + 6, NULL));
+	csv_cell_str(out, db_int(st, c + 5) == viewer ? "you" : "others");
+	csv_cell_int(out, db_int(st, c + 7));
+	csv_cell_str(out, names);
+	/* The recipients array, space-joined: its names as add_names splits them. */
+	struct strbuf joined = STRBUF_INIT;
+	for (const char *p = names; *p;) {
+		size_t n = strcspn(p, " ");
+		if (n)
+			strbuf_addf(&joined, "%s%.*s", joined.len ? " " : "", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	csv_cell(out, joined.buf, joined.len);
+	strbuf_release(&joined);
+	digest(dg, id, status, markup, markup_len);
+	csv_cell_str(out, dg);
+	time_csv_add(out, (time_t)db_int(st, c + 9), true);
+	csv_cell_int(out, viewer);
+	csv_row_end(out);
+}
+
 /* ---- visibility ---- */
 
 /* A message is visible to the members of its thread (the starter's id, or its own). */
@@ -345,6 +393,7 @@ int messages_get(struct http_request *req, struct http_response *resp)
 		"tm.thread_id = IF(m.parent_id = 0, m.message_id, m.parent_id) AND "
 		"tm.user_id = t.user_id";
 	struct auth_pending ap;
+	struct strbuf csv = STRBUF_INIT;
 	struct db_stmt *st;
 	struct auth a;
 	int ret, rc;
@@ -358,8 +407,14 @@ int messages_get(struct http_request *req, struct http_response *resp)
 		db_done(st);
 		return ret;
 	}
-	if (rc == 1)
+	if (rc == 1) {
+		/* The JSON object too: the ETag below is made of its fields. */
 		message_json(resp_data(resp), st, 0, a.user_id, req->api_version);
+		if (req->csv) {
+			strbuf_addstr(&csv, MESSAGE_CSV_HEAD "\r\n");
+			message_csv(&csv, st, 0, a.user_id);
+		}
+	}
 	db_done(st);
 	if (rc < 0)
 		return resp_db_error(resp, rc);
@@ -376,6 +431,8 @@ int messages_get(struct http_request *req, struct http_response *resp)
 		    (long long)json_object_get_int64(count), a.user_id);
 	if (req->api_version == WIRE_V0) /* another body: another tag */
 		strbuf_addstr(&tag, ".v0");
+	if (req->csv)
+		strbuf_addstr(&tag, ".csv");
 	sha256(tag.buf, tag.len, h);
 	strbuf_addstr(&etag, "W/\"");
 	token_base64url(&etag, h, 16);
@@ -392,9 +449,17 @@ int messages_get(struct http_request *req, struct http_response *resp)
 	strbuf_release(&etag);
 	if (match) {
 		resp->no_body = true;
-		return 304;
+		ret = 304;
+	} else if (req->csv) {
+		resp->status = 200;
+		http_send_head(req, resp, "text/csv; charset=utf-8");
+		http_write(req, resp, csv.buf, csv.len);
+		ret = 200;
+	} else {
+		ret = 200;
 	}
-	return 200;
+	strbuf_release(&csv);
+	return ret;
 }
 
 /* ---- DELETE /messages/{id} ---- */
@@ -435,7 +500,15 @@ static void message_item(struct json_object *o, const struct db_stmt *st, long l
 	message_fields(o, st, 1, viewer, version, false);
 }
 
-const struct page_row message_row = { .json = message_item, .ncols = 1 + MESSAGE_NCOLS };
+static void message_item_csv(struct strbuf *out, const struct db_stmt *st, long long viewer)
+{
+	message_csv(out, st, 1, viewer);
+}
+
+const struct page_row message_row = { .json = message_item,
+				      .ncols = 1 + MESSAGE_NCOLS,
+				      .csv = message_item_csv,
+				      .csv_head = MESSAGE_CSV_HEAD };
 
 /*
  * STRAIGHT_JOIN: the FROM order is the index path (the caller's token, then their inbox range);
