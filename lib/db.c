@@ -3,8 +3,6 @@
 
 #include <errno.h>
 #include <mysql.h>
-#include <mysqld_error.h>
-#include <errmsg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -49,35 +47,6 @@ static unsigned tx_conflicts; /* transactions aborted by a conflict since the la
 
 /* An autocommit statement aborted by a conflict (deadlock, Galera certification) is tried again. */
 #define DB_CONFLICT_RETRIES 3
-
-static int classify(unsigned err)
-{
-	switch (err) {
-	case CR_SERVER_GONE_ERROR:
-	case CR_SERVER_LOST:
-	case CR_CONNECTION_ERROR:
-	case CR_CONN_HOST_ERROR:
-	case CR_SERVER_LOST_EXTENDED:
-	case CR_COMMANDS_OUT_OF_SYNC:
-	case ER_SERVER_SHUTDOWN:
-	case ER_CONNECTION_KILLED:
-	/*
-	 * 1047 from a Galera node outside the primary component ("WSREP has not yet prepared
-	 * node for application use"): nothing ran; the next connect picks another node.
-	 */
-	case ER_UNKNOWN_COM_ERROR:
-	case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
-		return DB_UNAVAILABLE;
-	case ER_DUP_ENTRY:
-	case ER_DUP_ENTRY_WITH_KEY_NAME:
-		return DB_DUPLICATE;
-	case ER_LOCK_DEADLOCK:
-	case ER_LOCK_WAIT_TIMEOUT:
-		return DB_CONFLICT;
-	default:
-		return DB_ERROR;
-	}
-}
 
 /* Forget the connection and every statement prepared on it. */
 static void drop_connection(void)
@@ -162,7 +131,7 @@ void db_close(void)
 /* Record and classify the error of a failed call; log what is not the caller's to handle. */
 static int fail(unsigned err, const char *msg, const char *sql)
 {
-	int rc = classify(err);
+	int rc = db_nodes_classify(err);
 	snprintf(last_error, sizeof(last_error), "%s", msg);
 	if (rc == DB_ERROR)
 		log_error("database error %u: %s (statement: %.120s)", err, msg, sql);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "format.h"
 #include "io.h"
 #include "random.h"
 #include "resp.h"
@@ -216,73 +217,6 @@ static bool set_api_version(struct http_request *req)
 	return true;
 }
 
-/* The q value of one media range's parameters ("; q=0.5"): 1 when absent, 0 when malformed. */
-static double accept_q(const char *params, const char *end)
-{
-	double q = 1;
-	while (params < end) {
-		while (params < end && (*params == ';' || *params == ' ' || *params == '\t'))
-			params++;
-		if (end - params > 2 && (params[0] == 'q' || params[0] == 'Q') &&
-		    params[1] == '=') {
-			const char *v = params + 2;
-			q = 0;
-			if (v < end && (*v == '0' || *v == '1'))
-				q = *v++ - '0';
-			if (v < end && *v == '.')
-				for (double f = 0.1; ++v < end && *v >= '0' && *v <= '9'; f /= 10)
-					q += (*v - '0') * f;
-			if (q > 1 || (v < end && *v != ';' && *v != ' ' && *v != '\t'))
-				return 0;
-		}
-		while (params < end && *params != ';')
-			params++;
-	}
-	return q;
-}
-
-/*
- * Whether Accept asks for CSV: text/csv with a q above 0 that application/json does not
- * outrank. Wildcards ask for nothing in particular: JSON, the default, serves them.
- */
-static bool accept_csv(const char *accept)
-{
-	double csv = 0, json = 0;
-	const char *p = accept;
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		if (!end)
-			end = p + strlen(p);
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		const char *type_end = p;
-		while (type_end < end && *type_end != ';' && *type_end != ' ' && *type_end != '\t')
-			type_end++;
-		size_t len = (size_t)(type_end - p);
-		if (len == 8 && !strncasecmp(p, "text/csv", 8))
-			csv = accept_q(type_end, end);
-		else if (len == 16 && !strncasecmp(p, "application/json", 16))
-			json = accept_q(type_end, end);
-		p = *end ? end + 1 : end;
-	}
-	return csv > 0 && csv >= json;
-}
-
-/*
- * A .csv suffix on the last segment asks for CSV (API.md §12): it comes off here, before any
- * routing, so that /messages/7.csv is /messages/7 to every route table (and /messages/5x.csv
- * the same 400 as /messages/5x).
- */
-static void strip_csv_suffix(struct http_request *req)
-{
-	char *last = req->nsegs ? req->segs[req->nsegs - 1] : NULL;
-	size_t len = last ? strlen(last) : 0;
-	if (len > 4 && !strcmp(last + len - 4, ".csv")) {
-		last[len - 4] = '\0';
-		req->csv_suffix = true;
-	}
-}
-
 int http_parse_head(struct http_request *req, struct http_response *resp, const char *base)
 {
 	const char *uri = http_env(req, "REQUEST_URI");
@@ -354,10 +288,10 @@ int http_parse_head(struct http_request *req, struct http_response *resp, const 
 		req->segs[req->nsegs++] = strbuf_detach(&seg, NULL);
 		p = stop;
 	}
-	strip_csv_suffix(req);
+	req->csv_suffix = req->nsegs && format_strip_csv(req->segs[req->nsegs - 1]);
 	/* Version 0 is the original's JSON, and only that (API.md §10). */
 	req->csv = req->api_version != 0 &&
-		   (req->csv_suffix || accept_csv(http_env(req, "HTTP_ACCEPT")));
+		   (req->csv_suffix || format_accepts_csv(http_env(req, "HTTP_ACCEPT")));
 	if (q)
 		ret = http_parse_params(&req->query, q + 1, strlen(q + 1), "query string", resp);
 out:

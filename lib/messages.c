@@ -11,7 +11,6 @@
 #include "auth.h"
 #include "body.h"
 #include "conf.h"
-#include "csv.h"
 #include "page.h"
 #include "post.h"
 #include "render.h"
@@ -25,8 +24,7 @@
 
 /* ---- the message object ---- */
 
-/* content_digest: changes whenever what the message says or its status changes. */
-static void digest(char out[32], long long id, const char *status, const char *markup, size_t len)
+void message_digest(char out[32], long long id, const char *status, const char *markup, size_t len)
 {
 	static const char b64url[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -182,7 +180,7 @@ static void message_fields(struct json_object *o, const struct db_stmt *st, unsi
 			add_names(o, db_str(st, c + 8, NULL), version, alone);
 			break;
 		case MF_DIGEST:
-			digest(dg, id, status, markup, markup_len);
+			message_digest(dg, id, status, markup, markup_len);
 			put(o, "content_digest", json_object_new_string(dg));
 			break;
 		case MF_CREATED:
@@ -202,53 +200,6 @@ void message_json(struct json_object *o, const struct db_stmt *st, unsigned c, l
 		  int version)
 {
 	message_fields(o, st, c, viewer, version, true);
-}
-
-/* The CSV columns of a message: version 1's fields, the text as written in message_text too. */
-#define MESSAGE_CSV_HEAD                                                                           \
-	"message_id,parent_id,message_text,message_markup,message_status,author_id,author_name,"   \
-	"author_type,reply_count,recipient_names,recipients,content_digest,created_at,"            \
-	"created_date,logged_in_user"
-
-/* message_fields' version 1 object as a CSV row (API.md §12), from MESSAGE_COLUMNS at c. */
-static void message_csv(struct strbuf *out, const struct db_stmt *st, unsigned c, long long viewer)
-{
-	size_t markup_len;
-	long long id = db_int(st, c);
-	const char *markup = db_str(st, c + 2, &markup_len);
-	const char *status = db_str(st, c + 4, NULL);
-	const char *names = db_str(st, c + 8, NULL);
-	size_t text_len = strcmp(status, "active") ? 0 : markup_len;
-	char dg[32];
-
-	csv_cell_int(out, id);
-	csv_cell_int(out, db_int(st, c + 1));
-	/* Never the HTML: a spreadsheet shows text, and the cell is what was written. */
-	csv_cell(out, markup, text_len);
-	csv_cell(out, markup, text_len);
-	csv_cell_str(out, status);
-	csv_cell_int(out, db_int(st, c + 5));
-	csv_cell_str(out, db_str(st, c + 6, NULL));
-	csv_cell_str(out, db_int(st, c + 5) == viewer ? "you" : "others");
-	csv_cell_int(out, db_int(st, c + 7));
-	csv_cell_str(out, names);
-	/* The recipients array, space-joined: its names as add_names splits them. */
-	struct strbuf joined = STRBUF_INIT;
-	for (const char *p = names; *p;) {
-		size_t n = strcspn(p, " ");
-		if (n)
-			strbuf_addf(&joined, "%s%.*s", joined.len ? " " : "", (int)n, p);
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-	csv_cell(out, joined.buf, joined.len);
-	strbuf_release(&joined);
-	digest(dg, id, status, markup, markup_len);
-	csv_cell_str(out, dg);
-	time_csv_add(out, (time_t)db_int(st, c + 9), true);
-	csv_cell_int(out, viewer);
-	csv_row_end(out);
 }
 
 /* ---- visibility ---- */
@@ -281,7 +232,7 @@ int message_target(struct http_request *req, struct http_response *resp, enum au
 		ref->thread_id = db_int(st, 1) ? db_int(st, 1) : ref->id;
 		ref->author_id = db_int(st, 2);
 		ref->deleted = strcmp(status, "active") != 0;
-		digest(ref->digest, ref->id, status, markup, len);
+		message_digest(ref->digest, ref->id, status, markup, len);
 	}
 	db_done(st);
 	if (rc < 0)

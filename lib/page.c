@@ -431,7 +431,7 @@ static int serve_csv(struct http_request *req, struct http_response *resp, struc
 	struct csv_read c = { req, resp, r, args, nargs, false, 0 };
 	const struct page *p = &r->page;
 	struct strbuf path = STRBUF_INIT;
-	long long k[2], first = 0, last = 0, from = p->bound, offset = p->offset;
+	long long k[2] = { 0, 0 }, first = 0, last = 0, from = p->bound, offset = p->offset;
 	bool nonempty, more_next, stop = false;
 	int rc;
 

@@ -150,7 +150,7 @@ test_expect "GET /messages/N in CSV: a header and the one message, text as writt
 	api_as "$BOB" GET "/api/v1/messages/${IDS[7]}.csv"
 	python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], newline=\"\"))); assert r[0][\"message_text\"] == sys.argv[2], r" \
 		"$KT_TMP/body" "${TEXTS[7]}"
-	! grep -q "&lt;\|<a " "$KT_TMP/body"
+	[ "$(grep -c "&lt;\|<a " "$KT_TMP/body")" = 0 ]
 '
 
 test_expect "formula cells get a leading quote; quotes, commas and newlines are quoted (RFC 4180)" '
@@ -267,7 +267,8 @@ test_expect "GET /messages/N.csv has its own ETag; If-None-Match gives 304" '
 	json_tag=$(header ETag)
 	api_as "$BOB" GET "/api/v1/messages/$T.csv"
 	csv_tag=$(header ETag)
-	[ -n "$csv_tag" ] && [ "$csv_tag" != "$json_tag" ]
+	[ -n "$csv_tag" ]
+	[ "$csv_tag" != "$json_tag" ]
 	api_as "$BOB" GET "/api/v1/messages/$T.csv" -H "If-None-Match: $csv_tag"
 	assert_status 304
 	assert_body_empty
