@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <mysql.h>
+#include <mysqld_error.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -47,6 +48,22 @@ static unsigned tx_conflicts; /* transactions aborted by a conflict since the la
 
 /* An autocommit statement aborted by a conflict (deadlock, Galera certification) is tried again. */
 #define DB_CONFLICT_RETRIES 3
+
+static int classify(unsigned err)
+{
+	if (db_nodes_gone(err))
+		return DB_UNAVAILABLE;
+	switch (err) {
+	case ER_DUP_ENTRY:
+	case ER_DUP_ENTRY_WITH_KEY_NAME:
+		return DB_DUPLICATE;
+	case ER_LOCK_DEADLOCK:
+	case ER_LOCK_WAIT_TIMEOUT:
+		return DB_CONFLICT;
+	default:
+		return DB_ERROR;
+	}
+}
 
 /* Forget the connection and every statement prepared on it. */
 static void drop_connection(void)
@@ -131,7 +148,7 @@ void db_close(void)
 /* Record and classify the error of a failed call; log what is not the caller's to handle. */
 static int fail(unsigned err, const char *msg, const char *sql)
 {
-	int rc = db_nodes_classify(err);
+	int rc = classify(err);
 	snprintf(last_error, sizeof(last_error), "%s", msg);
 	if (rc == DB_ERROR)
 		log_error("database error %u: %s (statement: %.120s)", err, msg, sql);

@@ -1,4 +1,4 @@
-/* db_nodes.c: the nodes of db.hosts (connecting, Galera health), what an error means (for db.c). */
+/* db_nodes.c: the nodes of db.hosts (connecting, Galera health, lost connections), for db.c. */
 #include "db_nodes.h"
 
 #include <errmsg.h>
@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "conf.h"
-#include "db.h"
 #include "db_hosts.h"
 #include "log.h"
 #include "strbuf.h"
@@ -165,7 +164,7 @@ const char *db_nodes_name(int index)
 	return node_name;
 }
 
-int db_nodes_classify(unsigned err)
+bool db_nodes_gone(unsigned err)
 {
 	switch (err) {
 	case CR_SERVER_GONE_ERROR:
@@ -182,14 +181,8 @@ int db_nodes_classify(unsigned err)
 	 */
 	case ER_UNKNOWN_COM_ERROR:
 	case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
-		return DB_UNAVAILABLE;
-	case ER_DUP_ENTRY:
-	case ER_DUP_ENTRY_WITH_KEY_NAME:
-		return DB_DUPLICATE;
-	case ER_LOCK_DEADLOCK:
-	case ER_LOCK_WAIT_TIMEOUT:
-		return DB_CONFLICT;
+		return true;
 	default:
-		return DB_ERROR;
+		return false;
 	}
 }

@@ -1,4 +1,4 @@
-/* db_nodes.h: internal to lib/db.c: the nodes of db.hosts, connecting, Galera health, errors. */
+/* db_nodes.h: internal to lib/db.c: the nodes of db.hosts, connecting, Galera health. */
 #ifndef KINGLET_DB_NODES_H
 #define KINGLET_DB_NODES_H
 
@@ -25,10 +25,7 @@ bool db_nodes_recheck_due(void);
  * index is -1 or db.hosts is empty. Borrowed: valid until the next call.
  */
 const char *db_nodes_name(int index);
-/*
- * What MariaDB's error err means for the caller (an enum db_rc): DB_UNAVAILABLE when the
- * connection or its node is gone, DB_DUPLICATE, DB_CONFLICT, else DB_ERROR.
- */
-int db_nodes_classify(unsigned err);
+/* Whether MariaDB's error err means that the connection or its node is gone. */
+bool db_nodes_gone(unsigned err);
 
 #endif

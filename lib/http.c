@@ -518,7 +518,7 @@ void http_send(struct http_request *req, struct http_response *resp)
 	}
 
 	add_head(req, resp, out, "application/json; charset=utf-8",
-		 (long long)(body_len + (newline ? 1 : 0)));
+		 (long long)body_len + (newline ? 1 : 0));
 	size_t head_len = out->len;
 	if (!resp->no_body && !req->is_head) {
 		strbuf_add(out, body, body_len);
