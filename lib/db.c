@@ -3,7 +3,6 @@
 
 #include <mysql.h>
 #include <mysqld_error.h>
-#include <errmsg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -47,22 +46,9 @@ static unsigned last_errno; /* the server's or the client library's code of the 
 
 static int classify(unsigned err)
 {
-	switch (err) {
-	case CR_SERVER_GONE_ERROR:
-	case CR_SERVER_LOST:
-	case CR_CONNECTION_ERROR:
-	case CR_CONN_HOST_ERROR:
-	case CR_SERVER_LOST_EXTENDED:
-	case CR_COMMANDS_OUT_OF_SYNC:
-	case ER_SERVER_SHUTDOWN:
-	case ER_CONNECTION_KILLED:
-	/*
-	 * 1047 from a Galera node outside the primary component ("WSREP has not yet prepared
-	 * node for application use"): nothing ran; the next connect picks another node.
-	 */
-	case ER_UNKNOWN_COM_ERROR:
-	case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
+	if (db_nodes_gone(err))
 		return DB_UNAVAILABLE;
+	switch (err) {
 	case ER_DUP_ENTRY:
 	case ER_DUP_ENTRY_WITH_KEY_NAME:
 		return DB_DUPLICATE;
@@ -276,19 +262,31 @@ static int bind_params(struct db_stmt *st, const struct db_arg *args, size_t nar
 	return DB_OK;
 }
 
-static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs);
+static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs,
+	       bool store);
 
 /* Statements slower than db.slow_query_ms are logged (the text, never the arguments). */
-int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
+static int timed_run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs,
+		     bool store)
 {
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	int rc = run(out, sql, args, nargs);
+	int rc = run(out, sql, args, nargs, store);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	long long ms = (b.tv_sec - a.tv_sec) * 1000LL + (b.tv_nsec - a.tv_nsec) / 1000000;
 	if (conf.db_slow_query_ms && ms >= conf.db_slow_query_ms)
 		log_warn("slow query: %lld ms: %.200s", ms, sql);
 	return rc;
+}
+
+int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
+{
+	return timed_run(out, sql, args, nargs, true);
+}
+
+int db_stream(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
+{
+	return timed_run(out, sql, args, nargs, false);
 }
 
 #ifdef KINGLET_FAULTS
@@ -334,7 +332,8 @@ bool db_fault_fired(void)
 #define injected_fault(sql) DB_OK
 #endif
 
-static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs)
+static int run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs,
+	       bool store)
 {
 	struct db_stmt *st = lookup(sql);
 	int rc = DB_UNAVAILABLE;
@@ -371,7 +370,7 @@ static int run(struct db_stmt **out, const char *sql, const struct db_arg *args,
 			}
 			return rc;
 		}
-		if (st->ncols) {
+		if (st->ncols && store) {
 			if (mysql_stmt_store_result(st->stmt)) {
 				rc = fail(mysql_stmt_errno(st->stmt), mysql_stmt_error(st->stmt),
 					  sql);
@@ -379,7 +378,7 @@ static int run(struct db_stmt **out, const char *sql, const struct db_arg *args,
 					continue;
 				return rc;
 			}
-		} else {
+		} else if (!st->ncols) {
 			last_affected = (unsigned long long)mysql_stmt_affected_rows(st->stmt);
 			last_insert_id = (unsigned long long)mysql_stmt_insert_id(st->stmt);
 		}

@@ -55,6 +55,13 @@ void db_close(void);
  * Returns 0 with *out set, or a negative enum db_rc (logged) with *out NULL.
  */
 int db_run(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs);
+/*
+ * db_run for a result read row by row as db_next fetches it from the server, instead of all of
+ * it at once (a streamed export: memory does not grow with the rows). Until db_done, nothing
+ * else may run on the connection: no other statement, transaction or ping. A lost connection
+ * shows in db_next, after rows may already have been used: nothing is retried then.
+ */
+int db_stream(struct db_stmt **out, const char *sql, const struct db_arg *args, size_t nargs);
 /* db_run for statements whose result is not needed (db_done is implied). */
 int db_exec(const char *sql, const struct db_arg *args, size_t nargs);
 /*

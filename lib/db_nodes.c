@@ -1,6 +1,7 @@
-/* db_nodes.c: connecting to the nodes of db.hosts, and their Galera health check (for db.c). */
+/* db_nodes.c: the nodes of db.hosts (connecting, Galera health, lost connections), for db.c. */
 #include "db_nodes.h"
 
+#include <errmsg.h>
 #include <mysqld_error.h>
 #include <stdio.h>
 #include <string.h>
@@ -161,4 +162,27 @@ const char *db_nodes_name(int index)
 		snprintf(node_name, sizeof(node_name), "%s:%lld", conf.db_host, conf.db_port);
 	}
 	return node_name;
+}
+
+bool db_nodes_gone(unsigned err)
+{
+	switch (err) {
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_SERVER_LOST_EXTENDED:
+	case CR_COMMANDS_OUT_OF_SYNC:
+	case ER_SERVER_SHUTDOWN:
+	case ER_CONNECTION_KILLED:
+	/*
+	 * 1047 from a Galera node outside the primary component ("WSREP has not yet prepared
+	 * node for application use"): nothing ran; the next connect picks another node.
+	 */
+	case ER_UNKNOWN_COM_ERROR:
+	case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
+		return true;
+	default:
+		return false;
+	}
 }

@@ -1,4 +1,4 @@
-/* db_nodes.h: internal to lib/db.c: the database nodes of db.hosts, connecting, Galera health. */
+/* db_nodes.h: internal to lib/db.c: the nodes of db.hosts, connecting, Galera health. */
 #ifndef KINGLET_DB_NODES_H
 #define KINGLET_DB_NODES_H
 
@@ -25,5 +25,7 @@ bool db_nodes_recheck_due(void);
  * index is -1 or db.hosts is empty. Borrowed: valid until the next call.
  */
 const char *db_nodes_name(int index);
+/* Whether MariaDB's error err means that the connection or its node is gone. */
+bool db_nodes_gone(unsigned err);
 
 #endif

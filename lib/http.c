@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "format.h"
 #include "io.h"
 #include "random.h"
 #include "resp.h"
@@ -289,6 +290,10 @@ int http_parse_head(struct http_request *req, struct http_response *resp, const 
 		req->segs[req->nsegs++] = strbuf_detach(&seg, NULL);
 		p = stop;
 	}
+	req->csv_suffix = req->nsegs && format_strip_csv(req->segs[req->nsegs - 1]);
+	/* Version 0 is the original's JSON, and only that (API.md §10). */
+	req->csv = req->api_version != 0 &&
+		   (req->csv_suffix || format_accepts_csv(http_env(req, "HTTP_ACCEPT")));
 	if (q)
 		ret = http_parse_params(&req->query, q + 1, strlen(q + 1), "query string", resp);
 out:
@@ -418,6 +423,39 @@ static void add_cors(const struct http_request *req, const struct http_response 
 				   "X-Kinglet-API-Version\r\n");
 }
 
+/*
+ * The status line and headers of resp into out: the common ones, Content-Type and (length >= 0)
+ * Content-Length when there is a body, the route's own, CORS, and the blank line.
+ */
+static void add_head(struct http_request *req, struct http_response *resp, struct strbuf *out,
+		     const char *content_type, long long length)
+{
+	strbuf_reset(out);
+	strbuf_addf(out,
+		    "Status: %d %s\r\n"
+		    "X-Request-ID: %s\r\n"
+		    "X-Kinglet-API-Version: %d\r\n"
+		    "X-Content-Type-Options: nosniff\r\n"
+		    "X-Frame-Options: DENY\r\n"
+		    "Referrer-Policy: no-referrer\r\n"
+		    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n",
+		    resp->status, http_reason(resp->status), req->request_id, req->api_version);
+	if (!resp->cacheable)
+		strbuf_addstr(out, "Cache-Control: no-store\r\n");
+	if (resp->rl.checked)
+		strbuf_addf(out,
+			    "X-RateLimit-Limit: %lld\r\nX-RateLimit-Remaining: %lld\r\n"
+			    "X-RateLimit-Reset: %lld\r\n",
+			    resp->rl.limit, resp->rl.remaining, resp->rl.reset);
+	if (!resp->no_body)
+		strbuf_addf(out, "Content-Type: %s\r\n", content_type);
+	if (!resp->no_body && length >= 0)
+		strbuf_addf(out, "Content-Length: %lld\r\n", length);
+	strbuf_add(out, resp->headers.buf, resp->headers.len);
+	add_cors(req, resp, out);
+	strbuf_addstr(out, "\r\n");
+}
+
 void http_send(struct http_request *req, struct http_response *resp)
 {
 	struct json_object *env = json_object_new_object();
@@ -427,6 +465,8 @@ void http_send(struct http_request *req, struct http_response *resp)
 	const char *body = "";
 	size_t body_len = 0;
 
+	if (resp->streamed) /* http_send_head sent it, http_write its body */
+		goto out;
 	if (!resp->status)
 		resp->status = 500;
 	/* The original answered every client error of the request's content with 400. */
@@ -479,31 +519,8 @@ void http_send(struct http_request *req, struct http_response *resp)
 		body_len = n;
 	}
 
-	strbuf_reset(out);
-	strbuf_addf(out,
-		    "Status: %d %s\r\n"
-		    "X-Request-ID: %s\r\n"
-		    "X-Kinglet-API-Version: %d\r\n"
-		    "X-Content-Type-Options: nosniff\r\n"
-		    "X-Frame-Options: DENY\r\n"
-		    "Referrer-Policy: no-referrer\r\n"
-		    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n",
-		    resp->status, http_reason(resp->status), req->request_id, req->api_version);
-	if (!resp->cacheable)
-		strbuf_addstr(out, "Cache-Control: no-store\r\n");
-	if (resp->rl.checked)
-		strbuf_addf(out,
-			    "X-RateLimit-Limit: %lld\r\nX-RateLimit-Remaining: %lld\r\n"
-			    "X-RateLimit-Reset: %lld\r\n",
-			    resp->rl.limit, resp->rl.remaining, resp->rl.reset);
-	if (!resp->no_body)
-		strbuf_addf(out,
-			    "Content-Type: application/json; charset=utf-8\r\n"
-			    "Content-Length: %zu\r\n",
-			    body_len + (newline ? 1 : 0));
-	strbuf_add(out, resp->headers.buf, resp->headers.len);
-	add_cors(req, resp, out);
-	strbuf_addstr(out, "\r\n");
+	add_head(req, resp, out, "application/json; charset=utf-8",
+		 (long long)body_len + (newline ? 1 : 0));
 	size_t head_len = out->len;
 	if (!resp->no_body && !req->is_head) {
 		strbuf_add(out, body, body_len);
@@ -512,6 +529,25 @@ void http_send(struct http_request *req, struct http_response *resp)
 	}
 	resp->body_bytes = out->len - head_len;
 	write_out(req, out->buf, out->len);
+out:
 	json_object_put(env);
 	strbuf_release(&words);
+}
+
+void http_send_head(struct http_request *req, struct http_response *resp, const char *content_type)
+{
+	strbuf_reset(&resp->out);
+	add_head(req, resp, &resp->out, content_type, -1);
+	write_out(req, resp->out.buf, resp->out.len);
+	strbuf_reset(&resp->out);
+	resp->streamed = true;
+	resp->body_bytes = 0;
+}
+
+void http_write(struct http_request *req, struct http_response *resp, const char *buf, size_t len)
+{
+	if (req->is_head || !len)
+		return;
+	write_out(req, buf, len);
+	resp->body_bytes += len;
 }

@@ -59,6 +59,13 @@ struct http_request {
 	 * api.default_version. 1 is the contract; 0 renders the original Kinglet's shapes.
 	 */
 	int api_version;
+	/*
+	 * The answer is CSV where the route has a CSV form (API.md §12): asked for with a .csv
+	 * suffix on the last path segment (csv_suffix: stripped before routing, so that every
+	 * route matches as without it) or with Accept: text/csv. Version 0 answers JSON only.
+	 */
+	bool csv;
+	bool csv_suffix;
 	struct timespec started;
 	struct strbuf path; /* raw path of REQUEST_URI, without the query string (for the log) */
 	char *segs[HTTP_MAX_SEGMENTS];
@@ -136,5 +143,14 @@ void http_params_release(struct http_params *params);
  * description is "Not Authorized".
  */
 void http_send(struct http_request *req, struct http_response *resp);
+
+/*
+ * A streamed answer (a CSV list): send resp's status (resp->status) and headers now, with
+ * content_type and no Content-Length, then the body in pieces with http_write; http_send does
+ * nothing more for it. Headers added to resp after http_send_head are not sent.
+ */
+void http_send_head(struct http_request *req, struct http_response *resp, const char *content_type);
+/* Write len bytes of a streamed body (nothing for HEAD); counted in resp->body_bytes. */
+void http_write(struct http_request *req, struct http_response *resp, const char *buf, size_t len);
 
 #endif

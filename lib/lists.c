@@ -8,9 +8,11 @@
 
 #include "auth.h"
 #include "conf.h"
+#include "csv.h"
 #include "db.h"
 #include "page.h"
 #include "post.h"
+#include "timefmt.h"
 #include "validate.h"
 #include "webhooks.h"
 #include "wire.h"
@@ -124,7 +126,20 @@ static void request_json(struct json_object *o, const struct db_stmt *st, long l
 	"WHERE a.approver_id = ? AND a.request_id " cmp " ? ORDER BY a.request_id " order          \
 	" LIMIT ? OFFSET ?"
 
-static const struct page_row request_row = { .json = request_json, .ncols = 4 };
+static void request_csv(struct strbuf *out, const struct db_stmt *st, long long viewer)
+{
+	(void)viewer;
+	csv_cell_str(out, db_str(st, 1, NULL));
+	csv_cell_str(out, db_str(st, 2, NULL));
+	time_csv_add(out, (time_t)db_int(st, 3), true);
+	csv_row_end(out);
+}
+
+static const struct page_row request_row = { .json = request_json,
+					     .ncols = 4,
+					     .csv = request_csv,
+					     .csv_head =
+						     "user_name,status,created_at,created_date" };
 
 /* Request ids grow in commit order: created_at order is id order (a tie keeps id order). */
 static const struct page_order requests_orders[] = {

@@ -24,8 +24,7 @@
 
 /* ---- the message object ---- */
 
-/* content_digest: changes whenever what the message says or its status changes. */
-static void digest(char out[32], long long id, const char *status, const char *markup, size_t len)
+void message_digest(char out[32], long long id, const char *status, const char *markup, size_t len)
 {
 	static const char b64url[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -181,7 +180,7 @@ static void message_fields(struct json_object *o, const struct db_stmt *st, unsi
 			add_names(o, db_str(st, c + 8, NULL), version, alone);
 			break;
 		case MF_DIGEST:
-			digest(dg, id, status, markup, markup_len);
+			message_digest(dg, id, status, markup, markup_len);
 			put(o, "content_digest", json_object_new_string(dg));
 			break;
 		case MF_CREATED:
@@ -233,7 +232,7 @@ int message_target(struct http_request *req, struct http_response *resp, enum au
 		ref->thread_id = db_int(st, 1) ? db_int(st, 1) : ref->id;
 		ref->author_id = db_int(st, 2);
 		ref->deleted = strcmp(status, "active") != 0;
-		digest(ref->digest, ref->id, status, markup, len);
+		message_digest(ref->digest, ref->id, status, markup, len);
 	}
 	db_done(st);
 	if (rc < 0)
@@ -345,6 +344,7 @@ int messages_get(struct http_request *req, struct http_response *resp)
 		"tm.thread_id = IF(m.parent_id = 0, m.message_id, m.parent_id) AND "
 		"tm.user_id = t.user_id";
 	struct auth_pending ap;
+	struct strbuf csv = STRBUF_INIT;
 	struct db_stmt *st;
 	struct auth a;
 	int ret, rc;
@@ -358,8 +358,14 @@ int messages_get(struct http_request *req, struct http_response *resp)
 		db_done(st);
 		return ret;
 	}
-	if (rc == 1)
+	if (rc == 1) {
+		/* The JSON object too: the ETag below is made of its fields. */
 		message_json(resp_data(resp), st, 0, a.user_id, req->api_version);
+		if (req->csv) {
+			strbuf_addstr(&csv, MESSAGE_CSV_HEAD "\r\n");
+			message_csv(&csv, st, 0, a.user_id);
+		}
+	}
 	db_done(st);
 	if (rc < 0)
 		return resp_db_error(resp, rc);
@@ -376,6 +382,8 @@ int messages_get(struct http_request *req, struct http_response *resp)
 		    (long long)json_object_get_int64(count), a.user_id);
 	if (req->api_version == WIRE_V0) /* another body: another tag */
 		strbuf_addstr(&tag, ".v0");
+	if (req->csv)
+		strbuf_addstr(&tag, ".csv");
 	sha256(tag.buf, tag.len, h);
 	strbuf_addstr(&etag, "W/\"");
 	token_base64url(&etag, h, 16);
@@ -392,9 +400,17 @@ int messages_get(struct http_request *req, struct http_response *resp)
 	strbuf_release(&etag);
 	if (match) {
 		resp->no_body = true;
-		return 304;
+		ret = 304;
+	} else if (req->csv) {
+		resp->status = 200;
+		http_send_head(req, resp, "text/csv; charset=utf-8");
+		http_write(req, resp, csv.buf, csv.len);
+		ret = 200;
+	} else {
+		ret = 200;
 	}
-	return 200;
+	strbuf_release(&csv);
+	return ret;
 }
 
 /* ---- DELETE /messages/{id} ---- */
@@ -442,7 +458,10 @@ static void message_item(struct json_object *o, const struct db_stmt *st, long l
 	message_fields(o, st, 1, viewer, version, false);
 }
 
-const struct page_row message_row = { .json = message_item, .ncols = 1 + MESSAGE_NCOLS };
+const struct page_row message_row = { .json = message_item,
+				      .ncols = 1 + MESSAGE_NCOLS,
+				      .csv = message_item_csv,
+				      .csv_head = MESSAGE_CSV_HEAD };
 
 /*
  * STRAIGHT_JOIN: the FROM order is the index path (the caller's token, then their inbox range);

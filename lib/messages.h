@@ -29,6 +29,23 @@
 void message_json(struct json_object *o, const struct db_stmt *st, unsigned first, long long viewer,
 		  int version);
 
+/* content_digest (API.md §5): changes whenever what the message says or its status changes. */
+void message_digest(char out[32], long long id, const char *status, const char *markup, size_t len);
+
+/* The CSV header of a message: version 1's fields (message_csv writes the row). */
+#define MESSAGE_CSV_HEAD                                                                           \
+	"message_id,parent_id,message_text,message_markup,message_status,author_id,author_name,"   \
+	"author_type,reply_count,recipient_names,recipients,content_digest,created_at,"            \
+	"created_date,logged_in_user"
+
+/*
+ * Append the message of a row (MESSAGE_COLUMNS from column first) as a CSV row (csv.h) in the
+ * columns of MESSAGE_CSV_HEAD: message_text holds the text as written, never its HTML.
+ */
+void message_csv(struct strbuf *out, const struct db_stmt *st, unsigned first, long long viewer);
+/* message_csv of a list row (page.h: the key, then MESSAGE_COLUMNS): message_row's CSV. */
+void message_item_csv(struct strbuf *out, const struct db_stmt *st, long long viewer);
+
 /* A message as the posting and deleting code needs it: found only when visible to the viewer. */
 struct message_ref {
 	long long id, thread_id, author_id;

@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "conf.h"
+#include "log.h"
 #include "wire.h"
 
 #include "banned.h"
@@ -55,13 +56,14 @@ int page_parse(const struct http_request *req, struct http_response *resp, long 
 	       long long default_per_page, bool newest_first, struct page *p)
 {
 	long long per_page = 0, limit = 0, page = 0, offset = -1;
+	long long max = req->csv ? PAGE_MAX_CSV_PER_PAGE : PAGE_MAX_PER_PAGE;
 	const struct http_param *total = http_param_get(&req->query, "total");
 	int status;
 
 	memset(p, 0, sizeof(*p));
 	p->newest_first = newest_first;
-	if ((status = number_param(req, resp, "per_page", 1, PAGE_MAX_PER_PAGE, &per_page)) ||
-	    (status = number_param(req, resp, "limit", 1, PAGE_MAX_PER_PAGE, &limit)) ||
+	if ((status = number_param(req, resp, "per_page", 1, max, &per_page)) ||
+	    (status = number_param(req, resp, "limit", 1, max, &limit)) ||
 	    (status = number_param(req, resp, "page", 1, INT64_MAX, &page)) ||
 	    (status = number_param(req, resp, "before", 1, INT64_MAX, &p->before)) ||
 	    (status = number_param(req, resp, "after", 1, INT64_MAX, &p->after)) ||
@@ -276,6 +278,52 @@ static void add_cursor(struct json_object *o, const char *name, bool present, lo
 }
 
 /*
+ * The Link header of a page (nonempty: it has items, first and last its keys in list order): the
+ * next page when more_next, the previous one, repeating the query's filters.
+ */
+void page_links(const struct page *p, const struct http_request *req, struct http_response *resp,
+		const char *path, bool nonempty, long long first, long long last, bool more_next)
+{
+	/*
+	 * The "prev" cursor is always a number, so that a client can come back (poll the
+	 * stream for newer messages) from any page: the first key of the page, or on an empty
+	 * page the place where the client stood. Page numbers have a prev page from page 2.
+	 */
+	long long prev_cursor = nonempty ? first : p->resume;
+	bool more_prev = p->page ? p->page > 1 : (p->by_offset ? p->offset > 0 : true);
+	long long per_page_given =
+		http_param_get(&req->query, "per_page") || http_param_get(&req->query, "limit")
+			? p->per_page
+			: 0;
+	struct strbuf link = STRBUF_INIT;
+	const char *next_param = p->newest_first ? "before" : "after";
+	const char *prev_param = p->newest_first ? "after" : "before";
+	if (more_next) {
+		if (p->page)
+			add_link(&link, req, path, "page", p->page + 1, per_page_given, "next");
+		else if (p->by_offset)
+			add_link(&link, req, path, "offset", p->offset + p->per_page,
+				 per_page_given, "next");
+		else
+			add_link(&link, req, path, next_param, nonempty ? last : p->bound,
+				 per_page_given, "next");
+	}
+	if (more_prev) {
+		if (p->page)
+			add_link(&link, req, path, "page", p->page - 1, per_page_given, "prev");
+		else if (p->by_offset)
+			add_link(&link, req, path, "offset",
+				 p->offset > p->per_page ? p->offset - p->per_page : 0,
+				 per_page_given, "prev");
+		else
+			add_link(&link, req, path, prev_param, prev_cursor, per_page_given, "prev");
+	}
+	if (link.len)
+		resp_header(resp, "Link", "%s", link.buf);
+	strbuf_release(&link);
+}
+
+/*
  * Trim the fetched rows to the page, put backward reads in list order, add the metadata; total
  * is the count of total=true (up to PAGE_MAX_TOTAL + 1), or -1.
  */
@@ -299,13 +347,8 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 	}
 	json_object_put(items);
 
-	/*
-	 * The "prev" cursor is always a number, so that a client can come back (poll the
-	 * stream for newer messages) from any page: the first key of the page, or on an empty
-	 * page the place where the client stood. Page numbers have a prev page from page 2.
-	 */
+	/* As in page_links: the first key, or where the client stood. */
 	long long prev_cursor = n ? first : p->resume;
-	bool more_prev = p->page ? p->page > 1 : (p->by_offset ? p->offset > 0 : true);
 
 	struct json_object *o = resp_data(resp);
 	json_object_object_add(o, name, list);
@@ -334,36 +377,7 @@ static void answer(const struct page *p, const struct http_request *req, struct 
 	add_cursor(pg, p->newest_first ? "prev_after" : "prev_before", true, prev_cursor);
 	json_object_object_add(o, "pagination", pg);
 
-	long long per_page_given =
-		http_param_get(&req->query, "per_page") || http_param_get(&req->query, "limit")
-			? p->per_page
-			: 0;
-	struct strbuf link = STRBUF_INIT;
-	const char *next_param = p->newest_first ? "before" : "after";
-	const char *prev_param = p->newest_first ? "after" : "before";
-	if (more_next) {
-		if (p->page)
-			add_link(&link, req, path, "page", p->page + 1, per_page_given, "next");
-		else if (p->by_offset)
-			add_link(&link, req, path, "offset", p->offset + p->per_page,
-				 per_page_given, "next");
-		else
-			add_link(&link, req, path, next_param, n ? last : p->bound, per_page_given,
-				 "next");
-	}
-	if (more_prev) {
-		if (p->page)
-			add_link(&link, req, path, "page", p->page - 1, per_page_given, "prev");
-		else if (p->by_offset)
-			add_link(&link, req, path, "offset",
-				 p->offset > p->per_page ? p->offset - p->per_page : 0,
-				 per_page_given, "prev");
-		else
-			add_link(&link, req, path, prev_param, prev_cursor, per_page_given, "prev");
-	}
-	if (link.len)
-		resp_header(resp, "Link", "%s", link.buf);
-	strbuf_release(&link);
+	page_links(p, req, resp, path, n > 0, first, last, more_next);
 }
 
 /* Whether the statement finds any row past bound: one row, no offset. 1, 0 or a db rc. */
@@ -410,8 +424,8 @@ int page_start(struct http_request *req, struct http_response *resp, const struc
  * token's hash again (a numbered statement that asks), and three slots for the bound, limit and
  * offset. The array is the caller's to free.
  */
-static const char *statement(const struct page_request *r, const struct db_arg *args, size_t nargs,
-			     struct db_arg **out, size_t *nout)
+const char *page_statement(const struct page_request *r, const struct db_arg *args, size_t nargs,
+			   struct db_arg **out, size_t *nout)
 {
 	const struct page_order *o = r->order;
 	bool numbered = o->numbered && r->page.offset && !r->page.backward;
@@ -455,7 +469,7 @@ static int count(const struct page_request *r, long long caller, const struct db
 }
 
 /* The list's canonical path, its {name} segment (if any) the route's first parameter. */
-static void list_path(struct strbuf *sb, const struct http_request *req, const char *path)
+void page_list_path(struct strbuf *sb, const struct http_request *req, const char *path)
 {
 	const char *open = strchr(path, '{'), *close = open ? strchr(open, '}') : NULL;
 	if (!close || !req->nparams) {
@@ -476,7 +490,7 @@ int page_serve(struct http_request *req, struct http_response *resp, struct page
 	struct db_stmt *st;
 	struct db_arg *all;
 	size_t nall;
-	const char *sql = statement(r, args, nargs, &all, &nall);
+	const char *sql = page_statement(r, args, nargs, &all, &nall);
 	size_t alloc = p->limit < 64 ? (size_t)p->limit : 64; /* page_all has no real limit */
 	long long *keys = xcalloc(alloc, sizeof(*keys));
 	struct json_object *items = json_object_new_array();
@@ -484,6 +498,12 @@ int page_serve(struct http_request *req, struct http_response *resp, struct page
 	long long total = -1;
 	int rc, status = 0;
 
+	if (req->csv) {
+		free(keys);
+		free(all);
+		json_object_put(items);
+		return page_csv_serve(req, resp, r, viewer, args, nargs);
+	}
 	if (!(rc = db_run(&st, sql, all, nall))) {
 		while ((rc = db_next(st)) == 1 && n < (size_t)p->limit) {
 			struct json_object *o;
@@ -523,7 +543,7 @@ int page_serve(struct http_request *req, struct http_response *resp, struct page
 		status = resp_db_error(resp, rc);
 		goto out;
 	}
-	list_path(&path, req, q->path);
+	page_list_path(&path, req, q->path);
 	answer(p, req, resp, path.buf, q->name, items, keys, more_next, total);
 	items = NULL; /* answer took it */
 	status = 200;

@@ -8,8 +8,10 @@
 #include "auth.h"
 #include "db.h"
 #include "http.h"
+#include "strbuf.h"
 
 #define PAGE_MAX_PER_PAGE 100
+#define PAGE_MAX_CSV_PER_PAGE 10000 /* a CSV answer is streamed (page_serve) */
 #define PAGE_MAX_WINDOW 10000
 /* total=true counts up to this many items, then says total_capped (API.md §12). */
 #define PAGE_MAX_TOTAL 10000
@@ -61,6 +63,12 @@ typedef void (*page_row_fn)(struct json_object *o, const struct db_stmt *st, lon
 			    int version);
 
 /*
+ * Append the current row as one CSV row (csv.h), in the columns that csv_head names (the JSON
+ * fields of version 1, arrays space-joined, text as written); column 0 is the list key.
+ */
+typedef void (*page_csv_fn)(struct strbuf *out, const struct db_stmt *st, long long viewer);
+
+/*
  * A kind of list item: its renderer for each response format, and the columns a row has (the key
  * first; in a list that authenticates, AUTH_COLUMNS follow them). Defined once by the module that
  * owns the row (message_row serves every list of messages): a new response format is a new
@@ -69,6 +77,8 @@ typedef void (*page_row_fn)(struct json_object *o, const struct db_stmt *st, lon
 struct page_row {
 	page_row_fn json;
 	unsigned ncols;
+	page_csv_fn csv;
+	const char *csv_head; /* "name,name,...": the header row of csv's columns */
 };
 
 /* One term of order=: a field (pointing into the parameter's value, not NUL-terminated). */
@@ -164,6 +174,27 @@ int page_start(struct http_request *req, struct http_response *resp, const struc
 	       struct page_request *r);
 
 /*
+ * A CSV answer (req->csv, API.md §12) is streamed: the status and headers go out first, then the
+ * header row and each row as the database hands it over (db_stream), so that a program's memory
+ * does not grow with per_page (up to PAGE_MAX_CSV_PER_PAGE). The Link header is the JSON
+ * answer's (targets keep a .csv suffix), and what it needs is learnt before the first row by
+ * probes of at most two rows with the list's own statements, not by reading the page twice:
+ *  - Reading forward (page numbers, the cursor that continues the list): the rows at
+ *    offset + per_page - 1 and the one after it give the page's last key and whether there is
+ *    more (the JSON answer's per_page + 1 row, without the page); with a cursor, the row at the
+ *    offset gives the first key. Where the list has a cheaper statement for skipping rows
+ *    (page_order.numbered), the probe past the page uses it.
+ *  - The cursor that goes back: its rows come against list order, which a stream cannot turn
+ *    round. The backward statement's rows 1 and per_page give the page's two ends; the page is
+ *    then read forward from its first key (or from the start of the list when fewer than
+ *    per_page rows lie beyond the cursor), stopping at the cursor. Whether there is more comes
+ *    from the JSON answer's probe.
+ * Rows that change between the probes and the read can make the links one row off, as between
+ * any two requests; the page itself is one statement. A database failure after the headers
+ * ends the body early (logged): a short CSV, never an error document glued to it.
+ */
+
+/*
  * Read the page and answer it: `name` (the items, in list order, at most per_page),
  * next_link_bool, pagination and the Link header (version 0: the items and, unless
  * v0_unflagged, next_link_bool). args are the list's own parameters (borrowed), bound after
@@ -178,5 +209,31 @@ int page_serve(struct http_request *req, struct http_response *resp, struct page
 
 /* page_start, then page_serve, for a list that authenticates itself and binds nothing else. */
 int page_list(struct http_request *req, struct http_response *resp, const struct page_query *q);
+
+/*
+ * Shared by page.c and page_csv.c (the CSV answer of page_serve), not for the lists themselves.
+ */
+
+/*
+ * The statement for r's page and its arguments: AUTH_ARGS (q->auth), the list's own (args,
+ * borrowed), the token's hash again when a numbered statement asks, then the bound, limit and
+ * offset of r->page. *out is the caller's to free.
+ */
+const char *page_statement(const struct page_request *r, const struct db_arg *args, size_t nargs,
+			   struct db_arg **out, size_t *nout);
+
+/* The list's canonical path into sb, its {name} segment (if any) the route's first parameter. */
+void page_list_path(struct strbuf *sb, const struct http_request *req, const char *path);
+
+/*
+ * The Link header of a page (nonempty: it has items, first and last its keys in list order): the
+ * next page when more_next, the previous one, repeating the query's filters.
+ */
+void page_links(const struct page *p, const struct http_request *req, struct http_response *resp,
+		const char *path, bool nonempty, long long first, long long last, bool more_next);
+
+/* page_serve's CSV answer (page.h): probes, headers, then the rows as they are read. */
+int page_csv_serve(struct http_request *req, struct http_response *resp, struct page_request *r,
+		   long long viewer, const struct db_arg *args, size_t nargs);
 
 #endif

@@ -36,6 +36,8 @@ void http_response_reset(struct http_response *resp)
 	memset(&resp->rl, 0, sizeof(resp->rl));
 	resp->raw = NULL;
 	resp->raw_len = 0;
+	resp->streamed = false;
+	resp->body_bytes = 0;
 	strbuf_reset(&resp->out);
 }
 

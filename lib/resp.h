@@ -28,6 +28,7 @@ struct http_response {
 	struct rl_result rl; /* the rate limit, for X-RateLimit-* (when rl.checked) */
 	bool preflight; /* an OPTIONS answer: CORS preflight headers for allowed origins */
 	size_t body_bytes; /* what http_send wrote as the body (for the log) */
+	bool streamed; /* http_send_head sent the headers: the body follows with http_write */
 	/*
 	 * A JSON body sent as it is instead of the envelope (the OpenAPI document), unless the
 	 * response is an error. Borrowed: it must stay valid until http_send(). NULL: the envelope.

@@ -7,9 +7,11 @@
 #include <time.h>
 
 #include "auth.h"
+#include "csv.h"
 #include "db.h"
 #include "page.h"
 #include "render.h"
+#include "timefmt.h"
 #include "wire.h"
 
 #include "banned.h"
@@ -73,7 +75,41 @@ static void thread_json(struct json_object *o, const struct db_stmt *st, long lo
 	strbuf_release(&names);
 }
 
-static const struct page_row thread_row = { .json = thread_json, .ncols = THREADS_NCOLS };
+/*
+ * thread_json's version 1 fields as a CSV row. message_text is the same plain-text excerpt: the
+ * thread item's field, never HTML.
+ */
+static void thread_csv(struct strbuf *out, const struct db_stmt *st, long long viewer)
+{
+	struct strbuf excerpt = STRBUF_INIT;
+	size_t len;
+	const char *status = db_str(st, 3, NULL);
+	const char *markup = db_str(st, 2, &len);
+	if (!strcmp(status, "active"))
+		render_excerpt(&excerpt, markup, len, EXCERPT_CHARS);
+	csv_cell_int(out, db_int(st, 1));
+	csv_cell(out, excerpt.buf, excerpt.len);
+	csv_cell_str(out, status);
+	csv_cell_str(out, db_str(st, 4, NULL));
+	csv_cell_int(out, db_int(st, 5));
+	csv_cell_str(out, db_str(st, 6, NULL));
+	time_csv_add(out, (time_t)db_int(st, 7), true);
+	time_csv_add(out, (time_t)db_int(st, 8), true);
+	csv_cell_str(out, db_str(st, 9, NULL));
+	csv_cell_int(out, db_int(st, 10));
+	csv_cell_int(out, viewer);
+	csv_row_end(out);
+	strbuf_release(&excerpt);
+}
+
+static const struct page_row thread_row = {
+	.json = thread_json,
+	.ncols = THREADS_NCOLS,
+	.csv = thread_csv,
+	.csv_head = "message_id,message_text,message_status,author_name,reply_count,"
+		    "recipient_names,created_at,created_date,last_message_at,last_message_date,"
+		    "last_message_author_name,last_message_id,logged_in_user",
+};
 
 static const struct page_order threads_orders[] = {
 	{ .field = "last_message_at",

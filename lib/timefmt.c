@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "csv.h"
+
 #include "banned.h"
 
 /* Two digits of v (0-99) at p; the next position. */
@@ -126,6 +128,19 @@ void time_json_add(struct json_object *o, const char *iso_key, const char *human
 		time_human(&sb, t, time(NULL));
 		json_object_object_add(o, human_key,
 				       json_object_new_string_len(sb.buf, (int)sb.len));
+	}
+	strbuf_release(&sb);
+}
+
+void time_csv_add(struct strbuf *row, time_t t, bool human)
+{
+	struct strbuf sb = STRBUF_INIT;
+	time_iso8601(&sb, t);
+	csv_cell(row, sb.buf, sb.len);
+	if (human) {
+		strbuf_reset(&sb);
+		time_human(&sb, t, time(NULL));
+		csv_cell(row, sb.buf, sb.len);
 	}
 	strbuf_release(&sb);
 }

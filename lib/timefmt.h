@@ -3,6 +3,7 @@
 #define KINGLET_TIMEFMT_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "strbuf.h"
@@ -22,5 +23,7 @@ void time_v0_ago(struct strbuf *sb, time_t then, time_t now);
 void time_v0_at(struct strbuf *sb, time_t t);
 /* Add both forms of t to o: iso_key (ISO-8601) and, when human_key is not NULL, human_key. */
 void time_json_add(struct json_object *o, const char *iso_key, const char *human_key, time_t t);
+/* As time_json_add, as CSV cells (csv.h) of a row: the ISO-8601 one, then (human) the other. */
+void time_csv_add(struct strbuf *row, time_t t, bool human);
 
 #endif

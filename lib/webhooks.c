@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "body.h"
 #include "conf.h"
+#include "csv.h"
 #include "db.h"
 #include "page.h"
 #include "random.h"
@@ -244,8 +245,52 @@ out:
 	"WHERE w.user_id = ? AND "                                                                 \
 	"w.webhook_id " cmp " ? ORDER BY w.webhook_id " order " LIMIT ? OFFSET ?"
 
+/* A column that may be NULL: the empty cell (JSON's null), else its text. */
+static void cell_or_null(struct strbuf *out, const struct db_stmt *st, unsigned col)
+{
+	csv_cell_str(out, db_is_null(st, col) ? NULL : db_str(st, col, NULL));
+}
+
+/* A time that may be NULL: the empty cell, else ISO-8601 (put_time_or_null's). */
+static void time_cell_or_null(struct strbuf *out, const struct db_stmt *st, unsigned col)
+{
+	if (db_is_null(st, col))
+		csv_cell_str(out, NULL);
+	else
+		time_csv_add(out, (time_t)db_int(st, col), false);
+}
+
+/* hook_fields as a CSV row, the key first: events space-joined, active as true or false. */
+static void hook_csv(struct strbuf *out, const struct db_stmt *st, long long viewer)
+{
+	struct strbuf events = STRBUF_INIT;
+	(void)viewer;
+	for (const char *e = db_str(st, 3, NULL); *e;) {
+		size_t n = strcspn(e, ",");
+		strbuf_addf(&events, "%s%.*s", events.len ? " " : "", (int)n, e);
+		e += n + (e[n] == ',');
+	}
+	csv_cell_int(out, db_int(st, 1));
+	csv_cell_str(out, db_str(st, 2, NULL));
+	csv_cell(out, events.buf, events.len);
+	csv_cell_str(out, db_str(st, 4, NULL));
+	csv_cell_str(out, db_int(st, 5) ? "true" : "false");
+	time_csv_add(out, (time_t)db_int(st, 6), true);
+	csv_cell_int(out, db_int(st, 7));
+	cell_or_null(out, st, 8);
+	time_cell_or_null(out, st, 9);
+	csv_row_end(out);
+	strbuf_release(&events);
+}
+
 /* The key, then the 9 columns of HOOK_COLUMNS. */
-static const struct page_row hook_list_row = { .json = hook_row, .ncols = 10 };
+static const struct page_row hook_list_row = {
+	.json = hook_row,
+	.ncols = 10,
+	.csv = hook_csv,
+	.csv_head = "webhook_id,url,events,label,active,created_at,created_date,failure_count,"
+		    "disabled_reason,last_delivery_at",
+};
 static const struct page_order hooks_orders[] = {
 	{ .forward = HOOKS_SQL(">", "ASC"), .backward = HOOKS_SQL("<", "DESC") },
 };
@@ -454,7 +499,28 @@ static void delivery_row(struct json_object *o, const struct db_stmt *st, long l
 	"WHERE webhook_id = ? AND delivery_id " cmp " ? ORDER BY delivery_id " order               \
 	" LIMIT ? OFFSET ?"
 
-static const struct page_row delivery_list_row = { .json = delivery_row, .ncols = 10 };
+static void delivery_csv(struct strbuf *out, const struct db_stmt *st, long long viewer)
+{
+	(void)viewer;
+	csv_cell_int(out, db_int(st, 0));
+	for (unsigned col = 1; col <= 3; col++)
+		csv_cell_str(out, db_str(st, col, NULL));
+	csv_cell_int(out, db_int(st, 4));
+	cell_or_null(out, st, 5);
+	cell_or_null(out, st, 6);
+	time_cell_or_null(out, st, 7);
+	time_cell_or_null(out, st, 8);
+	cell_or_null(out, st, 9);
+	csv_row_end(out);
+}
+
+static const struct page_row delivery_list_row = {
+	.json = delivery_row,
+	.ncols = 10,
+	.csv = delivery_csv,
+	.csv_head = "delivery_id,event_id,type,status,attempts,last_status_code,last_error,"
+		    "last_attempt_at,next_attempt_at,duration_ms",
+};
 static const struct page_order deliveries_orders[] = {
 	{ .newest_first = true,
 	  .forward = DELIVERIES_SQL("<", "DESC"),

@@ -8,9 +8,9 @@
 
 /*
  * Input: lines (LF) REQUEST_URI, REQUEST_METHOD, X-Request-ID, X-Forwarded-For, Origin,
- * X-Kinglet-API-Version; the missing ones are not sent. The routes are every program's table in one
- * (router_match does not call handlers), in the order of PROGRAMS: each program's own table, from
- * its object (the Makefile links cgi-bin/<family>.o with its main() made local).
+ * X-Kinglet-API-Version, Accept; the missing ones are not sent. The routes are every program's
+ * table in one (router_match does not call handlers), in the order of PROGRAMS: each program's own
+ * table, from its object (the Makefile links cgi-bin/<family>.o with its main() made local).
  */
 #define PROGRAM_TABLE(p)                                                                           \
 	extern const struct route *const p##_routes;                                               \
@@ -93,7 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = { "REQUEST_URI",	  "REQUEST_METHOD",
 					     "HTTP_X_REQUEST_ID", "HTTP_X_FORWARDED_FOR",
-					     "HTTP_ORIGIN",	  "HTTP_X_KINGLET_API_VERSION" };
+					     "HTTP_ORIGIN",	  "HTTP_X_KINGLET_API_VERSION",
+					     "HTTP_ACCEPT" };
 	const char *p = (const char *)data, *end = p + size;
 	struct fuzz_request r;
 	struct http_request req;
@@ -114,6 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_log_value(req.method, strlen(req.method));
 	const char *client = auth_client_addr(&req);
 	fuzz_assert(client && *client && !strchr(client, ','));
+	/* CSV is version 1's; a suffix asks for it whatever Accept says. */
+	fuzz_assert(!req.csv || req.api_version == 1);
+	fuzz_assert(!req.csv_suffix || req.csv || req.api_version == 0);
 	if (!status) {
 		check_decoded(&req);
 		status = router_match(routes, nroutes, &req, &resp);

@@ -158,12 +158,12 @@ test_cgi_start() {
 # kt_cgi_program PATH: the program the web server routes PATH to (conf/lighttpd.conf.in's order).
 kt_cgi_program() {
 	local path=${1%%\?*}
-	if [[ $path =~ ^/api/v1/users(/|$) ]]; then echo users
-	elif [[ $path =~ ^/api/v1/messages/threads(/|$) ]]; then echo threads
-	elif [[ $path =~ ^/api/v1/messages/[^/]+/replies(/|$) ]]; then echo replies
-	elif [[ $path =~ ^/api/v1/messages(/|$) ]]; then echo messages
-	elif [[ $path =~ ^/api/v1/lists(/|$) ]]; then echo lists
-	elif [[ $path =~ ^/api/v1/webhooks(/|$) ]]; then echo webhooks
+	if [[ $path =~ ^/api/v1/users(\.csv)?(/|$) ]]; then echo users
+	elif [[ $path =~ ^/api/v1/messages/threads(\.csv)?(/|$) ]]; then echo threads
+	elif [[ $path =~ ^/api/v1/messages/[^/]+/replies(\.csv)?(/|$) ]]; then echo replies
+	elif [[ $path =~ ^/api/v1/messages(\.csv)?(/|$) ]]; then echo messages
+	elif [[ $path =~ ^/api/v1/lists(\.csv)?(/|$) ]]; then echo lists
+	elif [[ $path =~ ^/api/v1/webhooks(\.csv)?(/|$) ]]; then echo webhooks
 	else echo service; fi
 }
 
