@@ -143,6 +143,22 @@ test_expect "cursor pages both ways (newest first and oldest first) have the JSO
 	done
 '
 
+test_expect "order=, offset and total=true in CSV: the rows and Links of the JSON page" '
+	mid=${IDS[4]}
+	for q in "?order=created_at.asc&per_page=3" "?order=created_at.asc&after=$mid&per_page=2" \
+		"?order=created_at.asc&before=$mid&per_page=2" "?offset=2&per_page=3" \
+		"?order=created_at.asc&offset=4&per_page=2" "?total=true&per_page=3"; do
+		csv_vs_json "$BOB" /api/v1/messages messages "$q"
+	done
+	for q in "?order=last_message_at.desc&per_page=2" "?order=created_at.asc&per_page=2" \
+		"?order=created_at&offset=1&per_page=2"; do
+		csv_vs_json "$BOB" /api/v1/messages/threads threads "$q"
+	done
+	csv_vs_json "$ANN" "/api/v1/messages/$T/replies" messages "?order=created_at.desc&per_page=2"
+	api_as "$BOB" GET "/api/v1/messages.csv?order=message_text.asc"
+	assert_error 400 not_allowed_order_field
+'
+
 test_expect "GET /messages/N in CSV: a header and the one message, text as written (never HTML)" '
 	for i in 0 4 5 6 7; do
 		csv_vs_json "$BOB" "/api/v1/messages/${IDS[$i]}" ""
