@@ -78,9 +78,12 @@ trap 'exit 130' INT TERM
 # run: running the migrations for every file took eight client runs, seconds on a busy machine.
 # (t0010-install.sh and t0020-database-privileges.sh run migrate.sh itself.)
 kt_db_fresh() {
-	local sum dump
+	local sum dump fd
 	sum=$(cat "$KINGLET_ROOT"/sql/[0-9]*_*.sql | md5sum)
 	dump=$TEST_VAR/template-${sum%% *}.sql
+	# Files running side by side (tests/run's lanes) make the template once, under its lock.
+	exec {fd}>>"$TEST_VAR/template.lock"
+	flock "$fd"
 	if [ ! -s "$dump" ]; then
 		db_provision kt_template fresh
 		db_migrate kt_template >/dev/null
@@ -88,6 +91,7 @@ kt_db_fresh() {
 			--routines --triggers --events kt_template >"$dump.new"
 		mv "$dump.new" "$dump"
 	fi
+	exec {fd}>&-
 	db_provision "$KT_DB" fresh
 	db_root "$KT_DB" <"$dump"
 }
@@ -214,7 +218,7 @@ kt_cgi_api() {
 	sed -e '/^\r\{0,1\}$/q' "$KT_TMP/cgi.out" | sed -e '/^\r\{0,1\}$/d' >"$KT_TMP/headers"
 	sed -e '1,/^\r\{0,1\}$/d' "$KT_TMP/cgi.out" >"$KT_TMP/body"
 	API_STATUS=$(header Status | cut -d' ' -f1) || API_STATUS=200
-	API_BODY=$(cat "$KT_TMP/body")
+	API_BODY=$(<"$KT_TMP/body")
 	echo "$API_STATUS" >"$KT_TMP/status"
 }
 
@@ -277,7 +281,7 @@ api() {
 	}
 	# curl --head writes the headers to -o as well: a HEAD response has no body here.
 	[ "$method" != HEAD ] || : >"$KT_TMP/body"
-	API_BODY=$(cat "$KT_TMP/body")
+	API_BODY=$(<"$KT_TMP/body")
 	echo "$API_STATUS" >"$KT_TMP/status"
 }
 
@@ -306,26 +310,37 @@ raw_answer() {
 	sed -e '/^\r\{0,1\}$/q' "$KT_TMP/raw" | tr -d '\r' | sed -e '/^$/d' >"$KT_TMP/headers"
 	awk 'body { print } /^\r?$/ && !body { body = 1 }' "$KT_TMP/raw" >"$KT_TMP/body"
 	API_STATUS=$(head -n1 "$KT_TMP/headers" | cut -d' ' -f2)
-	API_BODY=$(cat "$KT_TMP/body")
+	API_BODY=$(<"$KT_TMP/body")
 	echo "$API_STATUS" >"$KT_TMP/status"
+}
+
+# kt_header_scan NAME: KT_HEADER_N, how many times the response carries header NAME (any case),
+# and KT_HEADER, the last one's value. Bash builtins only: the assertions call it for every response.
+kt_header_scan() {
+	local want=${1,,} line name
+	KT_HEADER_N=0 KT_HEADER=''
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line//$'\r'/}
+		[[ $line == *:* ]] || continue
+		name=${line%%:*}
+		[ "${name,,}" = "$want" ] || continue
+		KT_HEADER_N=$((KT_HEADER_N + 1))
+		KT_HEADER=${line#*:}
+		KT_HEADER=${KT_HEADER#"${KT_HEADER%%[!$' \t']*}"}
+	done <"$KT_TMP/headers"
 }
 
 # header NAME: the value of the last response header NAME (any case); fails when absent.
 header() {
-	local value
-	value=$(tr -d '\r' <"$KT_TMP/headers" | awk -v name="$1" '
-		BEGIN { name = tolower(name) }
-		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == name) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); found = 1 } }
-		END { if (found) print v; else exit 1 }') || return 1
-	printf '%s\n' "$value"
+	kt_header_scan "$1"
+	[ "$KT_HEADER_N" -gt 0 ] || return 1
+	printf '%s\n' "$KT_HEADER"
 }
 
 # header_count NAME: how many times the response carries header NAME.
 header_count() {
-	tr -d '\r' <"$KT_TMP/headers" | awk -v name="$1" '
-		BEGIN { name = tolower(name); n = 0 }
-		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == name) n++ }
-		END { print n }'
+	kt_header_scan "$1"
+	echo "$KT_HEADER_N"
 }
 
 # ---------------------------------------------------------------- users and mail
@@ -416,6 +431,13 @@ api_bg() {
 
 # text_json TEXT: {"message_text": TEXT} (any characters, quoted by jq).
 text_json() {
+	local LC_ALL=C t=$1
+	# Printable ASCII, the common case, without starting jq: only " and \ need escaping.
+	if [[ $t != *[!\ -~]* ]]; then
+		t=${t//\\/\\\\}
+		printf '{"message_text":"%s"}\n' "${t//\"/\\\"}"
+		return
+	fi
 	jq -nc --arg t "$1" '{message_text: $t}'
 }
 
@@ -561,17 +583,16 @@ assert_jq() {
 
 # assert_header NAME [VALUE]: the header is there (once), with exactly VALUE if given.
 assert_header() {
-	local got n
-	n=$(header_count "$1")
-	[ "$n" -ge 1 ] || kt_fail "expected a header $1" || return 1
-	[ "$n" -eq 1 ] || kt_fail "expected one header $1, got $n" || return 1
+	kt_header_scan "$1"
+	[ "$KT_HEADER_N" -ge 1 ] || kt_fail "expected a header $1" || return 1
+	[ "$KT_HEADER_N" -eq 1 ] || kt_fail "expected one header $1, got $KT_HEADER_N" || return 1
 	[ $# -ge 2 ] || return 0
-	got=$(header "$1")
-	[ "$got" = "$2" ] || kt_fail "expected header $1: $2, got $1: $got"
+	[ "$KT_HEADER" = "$2" ] || kt_fail "expected header $1: $2, got $1: $KT_HEADER"
 }
 
 assert_no_header() {
-	[ "$(header_count "$1")" -eq 0 ] || kt_fail "expected no header $1, got $1: $(header "$1")"
+	kt_header_scan "$1"
+	[ "$KT_HEADER_N" -eq 0 ] || kt_fail "expected no header $1, got $1: $KT_HEADER"
 }
 
 assert_body_empty() {
@@ -581,27 +602,51 @@ assert_body_empty() {
 # What every response shares: JSON content type, nosniff, API version, a well-formed request id,
 # and (unless empty, as for HEAD) a body that is one JSON object whose status is the HTTP status.
 assert_common() {
+	kt_common_headers || return 1
+	[ -s "$KT_TMP/body" ] || return 0
+	kt_envelope_check '' ''
+}
+
+# kt_common_headers: assert_common's headers; KT_REQUEST_ID is the X-Request-ID.
+kt_common_headers() {
 	assert_header Content-Type "application/json; charset=utf-8" || return 1
 	assert_header X-Content-Type-Options nosniff || return 1
 	assert_header X-Kinglet-API-Version 1 || return 1
 	assert_header X-Request-ID || return 1
-	[[ $(header X-Request-ID) =~ ^[A-Za-z0-9._-]{1,64}$ ]] ||
-		kt_fail "X-Request-ID is not [A-Za-z0-9._-]{1,64}: $(header X-Request-ID)" || return 1
-	[ -s "$KT_TMP/body" ] || return 0
-	assert_jq 'type == "object"' || return 1
-	assert_json .status "$API_STATUS"
+	KT_REQUEST_ID=$KT_HEADER
+	[[ $KT_REQUEST_ID =~ ^[A-Za-z0-9._-]{1,64}$ ]] ||
+		kt_fail "X-Request-ID is not [A-Za-z0-9._-]{1,64}: $KT_REQUEST_ID"
+}
+
+# kt_envelope_check CODE REQUEST_ID: the body is one JSON object whose status is API_STATUS; with
+# CODE, also an error envelope (API.md §3) with that code, every message field and that request_id.
+# One jq run for all of it: these checks run for nearly every response of every file.
+kt_envelope_check() {
+	local problem
+	problem=$(jq -rs --arg status "$API_STATUS" --arg code "$1" --arg rid "$2" '
+		if length != 1 or (.[0] | type) != "object" then "expected the body to be one JSON object"
+		else .[0] |
+			if (.status | type) != "number" or (.status | tostring) != $status
+			then "expected .status to be the number \($status), got \(.status | tojson)"
+			elif $code == "" then empty
+			elif .code != $code then "expected .code to be \($code), got \(.code)"
+			elif (.description | type != "string" or length == 0)
+				or (.user_message | type != "string" or length == 0)
+				or (.system_message | type != "string")
+			then "expected .description and .user_message (strings, not empty) and .system_message (a string)"
+			elif .request_id != $rid then "expected .request_id to be \($rid) (X-Request-ID), got \(.request_id)"
+			else empty end
+		end' "$KT_TMP/body" 2>&1) || kt_fail "body is not JSON: $problem" || return 1
+	[ -z "$problem" ] || kt_fail "$problem"
 }
 
 # assert_error STATUS CODE: a JSON error with every envelope field, its request_id equal to the
 # X-Request-ID header.
 assert_error() {
 	assert_status "$1" || return 1
-	assert_common || return 1
-	assert_json .code "$2" || return 1
-	assert_jq '(.description | type == "string" and length > 0)
-		and (.user_message | type == "string" and length > 0)
-		and (.system_message | type == "string")' || return 1
-	assert_json .request_id "$(header X-Request-ID)"
+	kt_common_headers || return 1
+	[ -s "$KT_TMP/body" ] || kt_fail "expected an error body, got none" || return 1
+	kt_envelope_check "$2" "$KT_REQUEST_ID"
 }
 
 # retry SECONDS COMMAND...: runs COMMAND every half second until it succeeds or time is up.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Integration test for database outages (API.md §3, §8): /health reports the database down with a JSON 503 while the programs stay up, and recovers without restarting the web server.
+# alone: it stops and starts the shared MariaDB
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 test_web_start

@@ -2,6 +2,7 @@
 # Every list is an index range scan whose cost does not grow with the table: the programs' own
 # statements, as MariaDB's slow log records them (plan and Rows_examined), after many messages.
 # once: the database's plans of the statements, not the web server's
+# alone: its slow log is a global of the shared MariaDB, and would hold every file's statements
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 

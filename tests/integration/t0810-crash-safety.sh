@@ -2,6 +2,7 @@
 # Crash safety under load (issue 8): concurrent repliers retry with their Idempotency-Key while
 # the FastCGI processes are killed with SIGKILL and MariaDB is restarted. Afterwards every reply
 # acknowledged with 201 exists exactly once, none exists twice, and the counters equal the rows.
+# alone: it stops and starts the shared MariaDB
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 test_web_start

@@ -4,6 +4,7 @@
 # to a slow receiver and MariaDB stops and starts again. The daemon rides it out without a
 # restart, every committed event arrives at least once, and the copies of one carry one webhook-id.
 # once: kinglet-webhookd and the database, the same behind every server
+# alone: it stops and starts the shared MariaDB
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
