@@ -159,16 +159,28 @@ test_cgi_start() {
 	done < <(web_programs)
 }
 
-# kt_cgi_program PATH: the program the web server routes PATH to (conf/lighttpd.conf.in's order).
+# kt_cgi_program PATH: the program the web server routes PATH to: the first of
+# conf/lighttpd.conf.in's url patterns that matches it (read once; they are EREs bash can match).
 kt_cgi_program() {
-	local path=${1%%\?*}
-	if [[ $path =~ ^/api/v1/users(\.csv)?(/|$) ]]; then echo users
-	elif [[ $path =~ ^/api/v1/messages/threads(\.csv)?(/|$) ]]; then echo threads
-	elif [[ $path =~ ^/api/v1/messages/[^/]+/replies(\.csv)?(/|$) ]]; then echo replies
-	elif [[ $path =~ ^/api/v1/messages(\.csv)?(/|$) ]]; then echo messages
-	elif [[ $path =~ ^/api/v1/lists(\.csv)?(/|$) ]]; then echo lists
-	elif [[ $path =~ ^/api/v1/webhooks(\.csv)?(/|$) ]]; then echo webhooks
-	else echo service; fi
+	local path=${1%%\?*} i line pattern=''
+	if [ -z "${KT_ROUTE_PATTERNS+set}" ]; then
+		KT_ROUTE_PATTERNS=() KT_ROUTE_PROGRAMS=()
+		while IFS= read -r line; do
+			if [[ $line =~ \$HTTP\[\"url\"\]\ =~\ \"([^\"]+)\" ]]; then
+				pattern=${BASH_REMATCH[1]}
+			elif [ -n "$pattern" ] && [[ $line =~ \"bin-path\"\ =\>\ \"@BUILD@/cgi-bin/([a-z]+)\" ]]; then
+				KT_ROUTE_PATTERNS+=("$pattern")
+				KT_ROUTE_PROGRAMS+=("${BASH_REMATCH[1]}")
+				pattern=''
+			fi
+		done <"$KINGLET_ROOT/conf/lighttpd.conf.in"
+	fi
+	for i in "${!KT_ROUTE_PATTERNS[@]}"; do
+		[[ $path =~ ${KT_ROUTE_PATTERNS[i]} ]] || continue
+		echo "${KT_ROUTE_PROGRAMS[i]}"
+		return
+	done
+	kt_fail "no program of conf/lighttpd.conf.in serves $path"
 }
 
 # kt_cgi_api METHOD PATH [curl args...]: api for test_cgi_start: the request as the CGI variables a
