@@ -24,17 +24,23 @@ struct conf_key {
 	const char *str_default;
 	long long int_default, min, max;
 	const char *choices; /* CONF_CHOICE: "a|b|c" */
+	int (*check)(const char *key, const char *value, struct strbuf *err); /* CHECKED rows */
 };
 
-#define STR_ROW(k, f, d) { k, CONF_STR, offsetof(struct conf, f), d, 0, 0, 0, NULL },
-#define INT_ROW(k, f, d, lo, hi) { k, CONF_INT, offsetof(struct conf, f), NULL, d, lo, hi, NULL },
-#define BOOL_ROW(k, f, d) { k, CONF_BOOL, offsetof(struct conf, f), NULL, d, 0, 1, NULL },
-#define CHOICE_ROW(k, f, d, c) { k, CONF_CHOICE, offsetof(struct conf, f), d, 0, 0, 0, c },
-static const struct conf_key keys[] = { CONF_TABLE(STR_ROW, INT_ROW, BOOL_ROW, CHOICE_ROW) };
+#define STR_ROW(k, f, d) { k, CONF_STR, offsetof(struct conf, f), d, 0, 0, 0, NULL, NULL },
+#define INT_ROW(k, f, d, lo, hi)                                                                   \
+	{ k, CONF_INT, offsetof(struct conf, f), NULL, d, lo, hi, NULL, NULL },
+#define BOOL_ROW(k, f, d) { k, CONF_BOOL, offsetof(struct conf, f), NULL, d, 0, 1, NULL, NULL },
+#define CHOICE_ROW(k, f, d, c) { k, CONF_CHOICE, offsetof(struct conf, f), d, 0, 0, 0, c, NULL },
+#define CHECKED_ROW(k, f, d, check)                                                                \
+	{ k, CONF_STR, offsetof(struct conf, f), d, 0, 0, 0, NULL, check },
+static const struct conf_key keys[] = { CONF_TABLE(STR_ROW, INT_ROW, BOOL_ROW, CHOICE_ROW,
+						   CHECKED_ROW) };
 #undef STR_ROW
 #undef INT_ROW
 #undef BOOL_ROW
 #undef CHOICE_ROW
+#undef CHECKED_ROW
 
 #define FIELD(k, T) ((T *)((char *)&conf + (k)->offset))
 
@@ -75,8 +81,7 @@ int conf_set(const char *name, const char *value, struct strbuf *err)
 	}
 	switch (k->type) {
 	case CONF_STR:
-		/* A typo in the list of database nodes stops the program at start (issue 20). */
-		if (!strcmp(name, "db.hosts") && db_hosts_parse(value, NULL, err) < 0)
+		if (k->check && k->check(name, value, err) < 0)
 			return -1;
 		free(*FIELD(k, char *));
 		*FIELD(k, char *) = xstrdup(value);
@@ -204,8 +209,6 @@ int conf_load(const char *path, struct strbuf *err)
 	const char *pw = getenv("KINGLET_DB_PASSWORD");
 	if (pw)
 		conf_set("db.password", pw, err);
-	if (conf_check_addr_list("health.verbose_from", conf.health_verbose_from, err) < 0)
-		return -1;
 	if (conf.http_base_path[0] != '/' ||
 	    conf.http_base_path[strlen(conf.http_base_path) - 1] == '/') {
 		strbuf_addf(err, "http.base_path: '%s' must start with '/' and not end with '/'",

@@ -15,10 +15,12 @@
 /*
  * STR(key, field, default)  INT(key, field, default, min, max)  BOOL(key, field, default)
  * CHOICE(key, field, default, "a|b"): a string that must be one of the listed words.
+ * CHECKED(key, field, default, check): a string that check(key, value, err) accepts (0; else -1
+ * with "key: reason" in err), so that a typo stops the program at start.
  * Adding a key here adds it to the file format, the defaults and the validation; document it in
  * conf/kinglet.conf.example.
  */
-#define CONF_TABLE(STR, INT, BOOL, CHOICE)                                                         \
+#define CONF_TABLE(STR, INT, BOOL, CHOICE, CHECKED)                                                \
 	STR("db.socket", db_socket, "")                                                            \
 	STR("db.host", db_host, "localhost")                                                       \
 	INT("db.port", db_port, 3306, 1, 65535)                                                    \
@@ -26,7 +28,7 @@
 	STR("db.password", db_password, "")                                                        \
 	STR("db.name", db_name, "kinglet")                                                         \
 	INT("db.timeout_seconds", db_timeout_seconds, 5, 1, 300)                                   \
-	STR("db.hosts", db_hosts, "")                                                              \
+	CHECKED("db.hosts", db_hosts, "", db_hosts_check)                                          \
 	STR("http.base_path", http_base_path, "/api/v1")                                           \
 	INT("api.default_version", api_default_version, 1, 0, 1)                                   \
 	STR("api.v0_user_link", api_v0_user_link, "/user/")                                        \
@@ -73,7 +75,8 @@
 	INT("ratelimit.post.per_minute", rl_post_per_minute, 60, 1, 60000000)                      \
 	STR("http.trusted_proxies", http_trusted_proxies, "")                                      \
 	STR("http.cors_origins", http_cors_origins, "")                                            \
-	STR("health.verbose_from", health_verbose_from, "127.0.0.0/8 ::1")                         \
+	CHECKED("health.verbose_from", health_verbose_from, "127.0.0.0/8 ::1",                     \
+		conf_check_addr_list)                                                              \
 	INT("db.slow_query_ms", db_slow_query_ms, 500, 0, 3600000)                                 \
 	CHOICE("mail.mode", mail_mode, "spool", "spool|sendmail")                                  \
 	STR("mail.spool_dir", mail_spool_dir, "var/mail")                                          \
@@ -94,13 +97,16 @@
 #define CONF_INT_FIELD(key, field, def, min, max) long long field;
 #define CONF_BOOL_FIELD(key, field, def) bool field;
 #define CONF_CHOICE_FIELD(key, field, def, choices) char *field;
+#define CONF_CHECKED_FIELD(key, field, def, check) char *field;
 struct conf {
-	CONF_TABLE(CONF_STR_FIELD, CONF_INT_FIELD, CONF_BOOL_FIELD, CONF_CHOICE_FIELD)
+	CONF_TABLE(CONF_STR_FIELD, CONF_INT_FIELD, CONF_BOOL_FIELD, CONF_CHOICE_FIELD,
+		   CONF_CHECKED_FIELD)
 };
 #undef CONF_STR_FIELD
 #undef CONF_INT_FIELD
 #undef CONF_BOOL_FIELD
 #undef CONF_CHOICE_FIELD
+#undef CONF_CHECKED_FIELD
 
 /* The process's configuration; valid after conf_load() returned 0. Read-only afterwards. */
 extern struct conf conf;

@@ -94,3 +94,9 @@ int db_hosts_parse(const char *list, struct db_host *out, struct strbuf *err)
 	}
 	return n;
 }
+
+int db_hosts_check(const char *key, const char *list, struct strbuf *err)
+{
+	(void)key; /* db_hosts_parse names it */
+	return db_hosts_parse(list, NULL, err) < 0 ? -1 : 0;
+}

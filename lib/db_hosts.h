@@ -23,5 +23,7 @@ struct db_host {
  * in err.
  */
 int db_hosts_parse(const char *list, struct db_host *out, struct strbuf *err);
+/* db_hosts_parse as conf.h's check of the key db.hosts: 0, or -1 with the reason in err. */
+int db_hosts_check(const char *key, const char *list, struct strbuf *err);
 
 #endif
