@@ -13,7 +13,7 @@
 STREAM_LOG=$KT_TMP/stream.log
 STREAM_PID=''
 
-# One line per post: "EPOCH STATUS ID" (ID empty unless 201). The loop stops when asked to
+# One line per post: "ANSWERED STATUS ID SENT" (epochs; ID empty unless 201). The loop stops when asked to
 # (stream_stop) and when this file's shell is gone (a test that died leaves no stream behind).
 stream_start() {
 	local token=$1 name=$2 main=$$
@@ -23,13 +23,14 @@ stream_start() {
 		i=0
 		while [ ! -e "$KT_TMP/stream.stop" ] && kill -0 "$main" 2>/dev/null; do
 			i=$((i + 1))
+			sent=$EPOCHREALTIME
 			status=$(curl -s --max-time 20 -o "$KT_TMP/stream.body" -w '%{http_code}' \
 				-H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
 				--data-binary "{\"message_text\":\"@$name stream $i\"}" \
 				"http://127.0.0.1:$WEB_PORT/api/v1/messages") || status=000
 			id=''
 			[ "$status" != 201 ] || id=$(jq -r '.message_id // empty' "$KT_TMP/stream.body" 2>/dev/null || true)
-			printf '%s %s %s\n' "$EPOCHREALTIME" "$status" "$id" >>"$STREAM_LOG"
+			printf '%s %s %s %s\n' "$EPOCHREALTIME" "$status" "$id" "$sent" >>"$STREAM_LOG"
 		done
 	) >/dev/null 2>&1 &
 	STREAM_PID=$!
@@ -41,11 +42,12 @@ stream_stop() {
 	STREAM_PID=''
 }
 
-# stream_acked [SINCE]: acknowledged posts (after epoch SINCE).
+# stream_acked [SINCE]: acknowledged posts (sent after epoch SINCE: a post sent before may be
+# committed before SINCE and answered after it).
 stream_acked() {
-	awk -v since="${1:-0}" '$1 > since && $2 == 201 && $3 != "" { n++ } END { print n + 0 }' "$STREAM_LOG"
+	awk -v since="${1:-0}" '$4 > since && $2 == 201 && $3 != "" { n++ } END { print n + 0 }' "$STREAM_LOG"
 }
-# stream_wait_acked N [SINCE] [SECONDS]: until N posts were acknowledged (after SINCE).
+# stream_wait_acked N [SINCE] [SECONDS]: until N posts (sent after SINCE) were acknowledged.
 stream_wait_acked() {
 	cluster_wait "[ \$(stream_acked ${2:-0}) -ge $1 ]" "${3:-90}"
 }
