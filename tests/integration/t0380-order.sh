@@ -275,28 +275,30 @@ BAD=()
 bad_get() {
 	api_as "$1" GET "$2"
 	assert_status 400 || kt_fail "for $2" || return 1
-	cp "$KT_TMP/body" "$KT_TMP/bad.$BASHPID.$((${#BAD[@]} / 3))"
+	[ ${#BAD[@]} -gt 0 ] || : >"$KT_TMP/bad.$BASHPID.json"
+	printf '%s\n' "$API_BODY" >>"$KT_TMP/bad.$BASHPID.json"
 	BAD+=("$2" "$3" "${4:-}")
 }
 bad_check() {
-	local i exp='' bad
-	local -a files=()
+	local i exp='' bad file=$KT_TMP/bad.$BASHPID.json
 	[ ${#BAD[@]} -gt 0 ] || kt_fail "bad_check: no answer kept" || return 1
 	for ((i = 0; i < ${#BAD[@]}; i += 3)); do
 		exp+="${BAD[i + 1]} ${BAD[i + 2]}"$'\n'
-		files+=("$KT_TMP/bad.$BASHPID.$((i / 3))")
 	done
-	bad=$(jq -rn --arg exp "$exp" '($exp | split("\n")) as $e | [inputs] as $b
-		| range(0; $b | length) as $i | ($e[$i] | split(" ")) as [$code, $name] | $b[$i]
+	# The number of answers read, then the index of each that is not the error expected.
+	bad=$(jq -rn --arg exp "$exp" '($exp | split("\n")) as $e | [inputs] | (length | tostring),
+		(to_entries[] | .key as $i | ($e[$i] | split(" ")) as [$code, $name] | .value
 		| select((.status == 400 and .code == $code and (.request_id | type == "string")
-			and ($name == "" or .invalid_params[0].name == $name)) | not) | $i' "${files[@]}" 2>&1) ||
-		kt_fail "jq on the answers failed: $bad" || return 1
-	for i in $bad; do
-		echo "GET ${BAD[i * 3]}: expected a 400 ${BAD[i * 3 + 1]}${BAD[i * 3 + 2]:+ naming ${BAD[i * 3 + 2]}}, got: $(head -c 300 "${files[i]}")"
-	done
-	rm -f "${files[@]}"
+			and ($name == "" or .invalid_params[0].name == $name)) | not) | "\($i) \(tojson)")' \
+		"$file" 2>&1) || kt_fail "jq on the answers failed: $bad" || return 1
+	[ "${bad%%$'\n'*}" = $((${#BAD[@]} / 3)) ] || kt_fail "read ${bad%%$'\n'*} answers of $((${#BAD[@]} / 3))" || return 1
+	[[ $bad != *$'\n'* ]] || {
+		while read -r i exp; do
+			echo "GET ${BAD[i * 3]}: expected a 400 ${BAD[i * 3 + 1]}${BAD[i * 3 + 2]:+ naming ${BAD[i * 3 + 2]}}, got: $exp"
+		done <<<"${bad#*$'\n'}"
+		return 1
+	}
 	BAD=()
-	[ -z "$bad" ]
 }
 
 test_expect "bad offsets: with a page or a cursor, negative, huge, not a number, beyond the window: 400 naming offset" '
