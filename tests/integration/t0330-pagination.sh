@@ -57,14 +57,17 @@ assert_no_link() {
 # between pages, until next_link_bool is 0; checks each cursor page's Link rel="next" carries
 # that cursor. Prints every id seen, in order.
 walk() {
-	local token=$1 path=$2 key=$3 cursor=$4 url=$2 seen='' pages=0 next
+	local token=$1 path=$2 key=$3 cursor=$4 url=$2 seen='' pages=0 next more ids
 	shift 4
 	while :; do
 		api_as "$token" GET "$url" >/dev/null
 		[ "$API_STATUS" = 200 ] || kt_fail "GET $url: $API_STATUS $API_BODY" >&2 || return 1
-		seen="${seen:+$seen }$(list_ids "$key")"
-		[ "$(jq -r .next_link_bool "$KT_TMP/body")" = 1 ] || break
-		next=$(jq -r ".pagination.next_$cursor" "$KT_TMP/body")
+		# One jq: next_link_bool, the next cursor, then the page's ids (list_ids).
+		{ read -r more && read -r next && read -r ids; } < <(jq -r --arg k "$key" --arg c "next_$cursor" \
+			'.next_link_bool, .pagination[$c], ([.[$k][].message_id] | map(tostring) | join(" "))' "$KT_TMP/body") ||
+			kt_fail "GET $url: not a list of $key: $API_BODY" >&2 || return 1
+		seen="${seen:+$seen }$ids"
+		[ "$more" = 1 ] || break
 		[ "$pages" -eq 0 ] || assert_link next "*$cursor=$next*" >&2 || return 1
 		url="$path&$cursor=$next"
 		pages=$((pages + 1))

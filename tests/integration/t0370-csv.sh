@@ -4,6 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 
 test_web_start
+# The interpreter itself: python3 may be a version manager's shim (pyenv's takes most of a
+# second to start one), and the file starts Python a dozen times.
+PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 # Hooks name a public address that nothing may contact: their deliveries stay pending.
 webhookd_stop
 ANN=$(make_user ann)
@@ -34,31 +37,44 @@ for i in 1 2 3; do
 	api POST "/api/v1/webhooks/$HOOK/ping" --data "" -H "Authorization: Bearer $ANN" >/dev/null
 done
 
-# compare_csv CSV JSON KEY: the CSV file, read by Python's csv module, is the JSON answer's list
-# KEY (or, KEY empty, the JSON object itself): a header of the items' field names in their order,
-# then one row per item with each field as API.md §12 writes it (arrays space-joined, null empty,
-# booleans as JSON writes them, message text as written, formula cells behind a '). The human
-# dates ("N mins ago") may have moved on between the two requests. Every line ends with CRLF.
+# csv_vs_json TOKEN PATH KEY [QUERY]: PATH.csv, then PATH with Accept: text/csv, each a 200
+# text/csv answer with the Link headers of PATH's JSON answer (the .csv one's targets with .csv,
+# the Accept one's without); both CSV bodies are queued for compare_csv, which checks them against
+# the JSON answer. (Python, which reads the CSV, starts once for all of a test's answers: the
+# queue, CSV_QUEUE, lives in the test's subshell.)
+CSV_QUEUE=()
+csv_vs_json() {
+	local token=$1 path=$2 key=$3 query=${4:-} link n=$KT_TMP/cmp.$BASHPID.${#CSV_QUEUE[@]}
+	api_as "$token" GET "$path$query"
+	assert_status 200 || return 1
+	cp "$KT_TMP/body" "$n.json"
+	link=$(header Link || true)
+	api_as "$token" GET "$path.csv$query"
+	assert_status 200 || return 1
+	assert_header Content-Type "text/csv; charset=utf-8" || return 1
+	assert_header X-Content-Type-Options nosniff || return 1
+	cp "$KT_TMP/body" "$n.dot.csv"
+	[ "$(header Link || true)" = "$(printf '%s' "$link" | sed -E "s|<([^?>]*)\\?|<\\1.csv?|g")" ] ||
+		kt_fail "Link of the CSV: $(header Link || true); of the JSON: $link" || return 1
+	api_as "$token" GET "$path$query" -H "Accept: text/csv"
+	assert_status 200 || return 1
+	assert_header Content-Type "text/csv; charset=utf-8" || return 1
+	cp "$KT_TMP/body" "$n.accept.csv"
+	[ "$(header Link || true)" = "$link" ] ||
+		kt_fail "Link with Accept: $(header Link || true); of the JSON: $link" || return 1
+	CSV_QUEUE+=("$n" "$key" "$path" "$query")
+}
+
+# compare_csv: each CSV answer csv_vs_json queued, read by Python's csv module, is its JSON
+# answer's list KEY (or, KEY empty, the JSON object itself): a header of the items' field names in
+# their order, then one row per item with each field as API.md §12 writes it (arrays space-joined,
+# null empty, booleans as JSON writes them, message text as written, formula cells behind a ').
+# The human dates ("N mins ago") may have moved on between the requests. Every line ends with
+# CRLF. Empties the queue.
 compare_csv() {
-	python3 - "$@" <<'PY'
+	[ ${#CSV_QUEUE[@]} -gt 0 ] || kt_fail "compare_csv: no answer queued" || return 1
+	"$PYTHON" - "${CSV_QUEUE[@]}" <<'PY' || return 1
 import csv, io, json, sys
-raw = open(sys.argv[1], "rb").read()
-doc = json.load(open(sys.argv[2]))
-key = sys.argv[3]
-items = doc[key] if key else [doc]
-text = raw.decode("utf-8")
-assert text.endswith("\r\n"), "the body does not end with CRLF"
-rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-# CRLF everywhere outside quoted cells: the bare LFs are the ones inside cells.
-assert text.count("\r\n") >= len(rows), "a line ends without CR"
-if not key:
-    for k in ("status", "description"):
-        doc.pop(k)
-head = rows[0]
-want_head = list(items[0].keys()) if items else None
-if want_head is not None:
-    assert head == want_head, "header %r, JSON fields %r" % (head, want_head)
-assert len(rows) - 1 == len(items), "%d rows, %d items" % (len(rows) - 1, len(items))
 def cell(name, v, item):
     if name == "message_text" and "message_markup" in item:
         v = item["message_markup"]
@@ -71,38 +87,43 @@ def cell(name, v, item):
     else:
         s = str(v)
     return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
-for row, item in zip(rows[1:], items):
-    assert len(row) == len(head), "row %r has %d cells" % (row, len(row))
-    for name, got in zip(head, row):
-        want = cell(name, item[name], item)
-        if got != want and not (name.endswith("_date") and got.endswith("ago") and want.endswith("ago")):
-            sys.exit("%s: CSV %r, JSON %r" % (name, got, want))
-print(head and ",".join(head))
+def compare(csv_file, json_file, key):
+    raw = open(csv_file, "rb").read()
+    doc = json.load(open(json_file))
+    items = doc[key] if key else [doc]
+    text = raw.decode("utf-8")
+    assert text.endswith("\r\n"), "the body does not end with CRLF"
+    rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    # CRLF everywhere outside quoted cells: the bare LFs are the ones inside cells.
+    assert text.count("\r\n") >= len(rows), "a line ends without CR"
+    if not key:
+        for k in ("status", "description"):
+            doc.pop(k)
+    head = rows[0]
+    want_head = list(items[0].keys()) if items else None
+    if want_head is not None:
+        assert head == want_head, "header %r, JSON fields %r" % (head, want_head)
+    assert len(rows) - 1 == len(items), "%d rows, %d items" % (len(rows) - 1, len(items))
+    for row, item in zip(rows[1:], items):
+        assert len(row) == len(head), "row %r has %d cells" % (row, len(row))
+        for name, got in zip(head, row):
+            want = cell(name, item[name], item)
+            if got != want and not (name.endswith("_date") and got.endswith("ago") and want.endswith("ago")):
+                raise AssertionError("%s: CSV %r, JSON %r" % (name, got, want))
+failed = 0
+args = sys.argv[1:]
+for n, key, path, query in zip(args[0::4], args[1::4], args[2::4], args[3::4]):
+    for form, suffix in (("GET %s.csv%s" % (path, query), "dot.csv"),
+                         ("GET %s%s, Accept: text/csv" % (path, query), "accept.csv")):
+        try:
+            compare("%s.%s" % (n, suffix), n + ".json", key)
+        except Exception as e:
+            print("%s: the CSV is not the JSON answer: %s" % (form, e))
+            failed = 1
+sys.exit(failed)
 PY
-}
-
-# csv_vs_json TOKEN PATH KEY [QUERY]: PATH.csv, then PATH with Accept: text/csv, each a 200
-# text/csv answer equal to PATH's JSON answer; and their Link headers (the .csv one's targets
-# with .csv, the Accept one's without).
-csv_vs_json() {
-	local token=$1 path=$2 key=$3 query=${4:-} link
-	api_as "$token" GET "$path$query"
-	assert_status 200 || return 1
-	cp "$KT_TMP/body" "$KT_TMP/json"
-	link=$(header Link || true)
-	api_as "$token" GET "$path.csv$query"
-	assert_status 200 || return 1
-	assert_header Content-Type "text/csv; charset=utf-8" || return 1
-	assert_header X-Content-Type-Options nosniff || return 1
-	compare_csv "$KT_TMP/body" "$KT_TMP/json" "$key" || return 1
-	[ "$(header Link || true)" = "$(printf '%s' "$link" | sed -E "s|<([^?>]*)\\?|<\\1.csv?|g")" ] ||
-		kt_fail "Link of the CSV: $(header Link || true); of the JSON: $link" || return 1
-	api_as "$token" GET "$path$query" -H "Accept: text/csv"
-	assert_status 200 || return 1
-	assert_header Content-Type "text/csv; charset=utf-8" || return 1
-	compare_csv "$KT_TMP/body" "$KT_TMP/json" "$key" || return 1
-	[ "$(header Link || true)" = "$link" ] ||
-		kt_fail "Link with Accept: $(header Link || true); of the JSON: $link"
+	rm -f "$KT_TMP/cmp.$BASHPID".*
+	CSV_QUEUE=()
 }
 
 test_expect "the stream and its pages in CSV (.csv and Accept) are the JSON pages" '
@@ -110,6 +131,7 @@ test_expect "the stream and its pages in CSV (.csv and Accept) are the JSON page
 	csv_vs_json "$BOB" /api/v1/messages messages "?per_page=3"
 	csv_vs_json "$BOB" /api/v1/messages/page/2 messages "?per_page=3"
 	csv_vs_json "$BOB" /api/v1/messages messages "?page=4&per_page=3"
+	compare_csv
 '
 
 test_expect "since, replies, threads in CSV are the JSON pages" '
@@ -119,6 +141,7 @@ test_expect "since, replies, threads in CSV are the JSON pages" '
 	csv_vs_json "$ANN" "/api/v1/messages/$T/replies" messages "?per_page=2"
 	csv_vs_json "$BOB" /api/v1/messages/threads threads
 	csv_vs_json "$BOB" /api/v1/messages/threads/page/2 threads "?per_page=4"
+	compare_csv
 '
 
 test_expect "approval requests, webhooks and deliveries in CSV are the JSON pages" '
@@ -126,6 +149,7 @@ test_expect "approval requests, webhooks and deliveries in CSV are the JSON page
 	csv_vs_json "$ANN" /api/v1/webhooks webhooks
 	csv_vs_json "$ANN" "/api/v1/webhooks/$HOOK/deliveries" deliveries
 	csv_vs_json "$ANN" "/api/v1/webhooks/$HOOK/deliveries" deliveries "?per_page=2"
+	compare_csv
 '
 
 test_expect "cursor pages both ways (newest first and oldest first) have the JSON rows and Links" '
@@ -141,6 +165,7 @@ test_expect "cursor pages both ways (newest first and oldest first) have the JSO
 		"?before=$((r + 1))&per_page=2" "?after=$T&per_page=2" "?before=$T"; do
 		csv_vs_json "$ANN" "/api/v1/messages/$T/replies" messages "$q"
 	done
+	compare_csv
 '
 
 test_expect "order=, offset and total=true in CSV: the rows and Links of the JSON page" '
@@ -155,6 +180,7 @@ test_expect "order=, offset and total=true in CSV: the rows and Links of the JSO
 		csv_vs_json "$BOB" /api/v1/messages/threads threads "$q"
 	done
 	csv_vs_json "$ANN" "/api/v1/messages/$T/replies" messages "?order=created_at.desc&per_page=2"
+	compare_csv
 	api_as "$BOB" GET "/api/v1/messages.csv?order=message_text.asc"
 	assert_error 400 not_allowed_order_field
 '
@@ -163,8 +189,9 @@ test_expect "GET /messages/N in CSV: a header and the one message, text as writt
 	for i in 0 4 5 6 7; do
 		csv_vs_json "$BOB" "/api/v1/messages/${IDS[$i]}" ""
 	done
+	compare_csv
 	api_as "$BOB" GET "/api/v1/messages/${IDS[7]}.csv"
-	python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], newline=\"\"))); assert r[0][\"message_text\"] == sys.argv[2], r" \
+	"$PYTHON" -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], newline=\"\"))); assert r[0][\"message_text\"] == sys.argv[2], r" \
 		"$KT_TMP/body" "${TEXTS[7]}"
 	[ "$(grep -c "&lt;\|<a " "$KT_TMP/body")" = 0 ]
 '
@@ -172,7 +199,7 @@ test_expect "GET /messages/N in CSV: a header and the one message, text as writt
 test_expect "formula cells get a leading quote; quotes, commas and newlines are quoted (RFC 4180)" '
 	api_as "$BOB" GET /api/v1/messages.csv
 	assert_status 200
-	python3 - "$KT_TMP/body" <<-PY
+	"$PYTHON" - "$KT_TMP/body" <<-PY
 	import csv, sys
 	rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 	texts = [r["message_text"] for r in rows]
@@ -206,7 +233,7 @@ test_expect "an empty page is the header row alone; HEAD has the headers and no 
 test_expect "per_page goes to 10000 in CSV (10001: 400 invalid_query_parameter); JSON stays at 100" '
 	api_as "$BOB" GET "/api/v1/messages.csv?per_page=10000"
 	assert_status 200
-	rows=$(python3 -c "import csv,sys; print(len(list(csv.reader(open(sys.argv[1], newline=\"\")))))" "$KT_TMP/body")
+	rows=$("$PYTHON" -c "import csv,sys; print(len(list(csv.reader(open(sys.argv[1], newline=\"\")))))" "$KT_TMP/body")
 	api_as "$BOB" GET "/api/v1/messages?per_page=100"
 	[ "$rows" = "$(($(jq ".messages | length" "$KT_TMP/body") + 1))" ]
 	api_as "$BOB" GET "/api/v1/messages.csv?per_page=10001"
@@ -294,17 +321,19 @@ test_expect "GET /messages/N.csv has its own ETag; If-None-Match gives 304" '
 
 test_expect "walking the stream by the CSV Links finds every message once" '
 	url="/api/v1/messages.csv?per_page=2&before=9223372036854775807"
-	seen=""
-	for _ in $(seq 1 20); do
+	pages=()
+	for i in $(seq 1 20); do
 		api_as "$BOB" GET "$url"
 		assert_status 200
-		seen="$seen $(python3 -c "import csv,sys; print(\" \".join(r[\"message_id\"] for r in csv.DictReader(open(sys.argv[1], newline=\"\"))))" "$KT_TMP/body")"
+		cp "$KT_TMP/body" "$KT_TMP/walk.$i.csv"
+		pages+=("$KT_TMP/walk.$i.csv")
 		url=$(tr -d "\r" <"$KT_TMP/headers" | sed -n "s/^[Ll]ink: .*<\([^>]*\)>; rel=\"next\".*/\1/p")
 		[ -n "$url" ] || break
 		[[ $url == /api/v1/messages.csv\?before=* ]]
 	done
+	seen=$("$PYTHON" -c "import csv,sys; print(\" \".join(r[\"message_id\"] for f in sys.argv[1:] for r in csv.DictReader(open(f, newline=\"\"))))" "${pages[@]}")
 	api_as "$BOB" GET "/api/v1/messages?per_page=100"
-	[ "$(echo $seen)" = "$(jq -r "[.messages[].message_id] | join(\" \")" "$KT_TMP/body")" ]
+	[ "$seen" = "$(jq -r "[.messages[].message_id] | join(\" \")" "$KT_TMP/body")" ]
 '
 
 test_done
