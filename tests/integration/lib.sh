@@ -23,6 +23,9 @@ KT_NAME=$(basename "$0" .sh)
 KT_DB=kt_${KT_NAME//[^A-Za-z0-9]/_}
 KT_TMP=$(stack_abspath "$TEST_VAR")/tmp/$KT_NAME
 KT_VERBOSE=${KT_VERBOSE:-}
+# Python by its own path: python3 may be a version manager's shim, which takes most of a second to
+# start (tests/run resolves it once for every file).
+: "${KT_PYTHON:=$(python3 -c 'import sys; print(sys.executable)')}"
 kt_count=0 kt_failed=0 kt_done='' kt_own_db=''
 rm -rf "$KT_TMP"
 mkdir -p "$KT_TMP"
@@ -262,7 +265,7 @@ kt_cluster_web_start() {
 webhook_receiver_start() {
 	RECV=$KT_TMP/recv
 	mkdir -p "$RECV"
-	python3 "$KINGLET_ROOT/tests/webhook-receiver.py" "$RECV" &
+	"$KT_PYTHON" "$KINGLET_ROOT/tests/webhook-receiver.py" "$RECV" &
 	KT_RECEIVER_PID=$!
 	retry 10 test -s "$RECV/port"
 	R=http://127.0.0.1:$(cat "$RECV/port")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Integration tests for the authentication holes of the security review (issue 16): one account is one brute-force counter however it is spelt, counted before hashing; strangers cannot lock an owner out; the system account is refused everywhere; a reset token is checked before hashing and a reset revokes every credential; sessions end after a lifetime; forgotten-password and resend answers take the same time whether or not the account exists.
 # once: the programs' counters and timing, the same behind every server
+# alone: it compares response times, which a file running beside it would disturb
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 

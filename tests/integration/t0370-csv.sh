@@ -4,9 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 
 test_web_start
-# The interpreter itself: python3 may be a version manager's shim (pyenv's takes most of a
-# second to start one), and the file starts Python a dozen times.
-PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 # Hooks name a public address that nothing may contact: their deliveries stay pending.
 webhookd_stop
 ANN=$(make_user ann)
@@ -73,7 +70,7 @@ csv_vs_json() {
 # CRLF. Empties the queue.
 compare_csv() {
 	[ ${#CSV_QUEUE[@]} -gt 0 ] || kt_fail "compare_csv: no answer queued" || return 1
-	"$PYTHON" - "${CSV_QUEUE[@]}" <<'PY' || return 1
+	"$KT_PYTHON" - "${CSV_QUEUE[@]}" <<'PY' || return 1
 import csv, io, json, sys
 def cell(name, v, item):
     if name == "message_text" and "message_markup" in item:
@@ -191,7 +188,7 @@ test_expect "GET /messages/N in CSV: a header and the one message, text as writt
 	done
 	compare_csv
 	api_as "$BOB" GET "/api/v1/messages/${IDS[7]}.csv"
-	"$PYTHON" -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], newline=\"\"))); assert r[0][\"message_text\"] == sys.argv[2], r" \
+	"$KT_PYTHON" -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], newline=\"\"))); assert r[0][\"message_text\"] == sys.argv[2], r" \
 		"$KT_TMP/body" "${TEXTS[7]}"
 	[ "$(grep -c "&lt;\|<a " "$KT_TMP/body")" = 0 ]
 '
@@ -199,7 +196,7 @@ test_expect "GET /messages/N in CSV: a header and the one message, text as writt
 test_expect "formula cells get a leading quote; quotes, commas and newlines are quoted (RFC 4180)" '
 	api_as "$BOB" GET /api/v1/messages.csv
 	assert_status 200
-	"$PYTHON" - "$KT_TMP/body" <<-PY
+	"$KT_PYTHON" - "$KT_TMP/body" <<-PY
 	import csv, sys
 	rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 	texts = [r["message_text"] for r in rows]
@@ -233,7 +230,7 @@ test_expect "an empty page is the header row alone; HEAD has the headers and no 
 test_expect "per_page goes to 10000 in CSV (10001: 400 invalid_query_parameter); JSON stays at 100" '
 	api_as "$BOB" GET "/api/v1/messages.csv?per_page=10000"
 	assert_status 200
-	rows=$("$PYTHON" -c "import csv,sys; print(len(list(csv.reader(open(sys.argv[1], newline=\"\")))))" "$KT_TMP/body")
+	rows=$("$KT_PYTHON" -c "import csv,sys; print(len(list(csv.reader(open(sys.argv[1], newline=\"\")))))" "$KT_TMP/body")
 	api_as "$BOB" GET "/api/v1/messages?per_page=100"
 	[ "$rows" = "$(($(jq ".messages | length" "$KT_TMP/body") + 1))" ]
 	api_as "$BOB" GET "/api/v1/messages.csv?per_page=10001"
@@ -331,7 +328,7 @@ test_expect "walking the stream by the CSV Links finds every message once" '
 		[ -n "$url" ] || break
 		[[ $url == /api/v1/messages.csv\?before=* ]]
 	done
-	seen=$("$PYTHON" -c "import csv,sys; print(\" \".join(r[\"message_id\"] for f in sys.argv[1:] for r in csv.DictReader(open(f, newline=\"\"))))" "${pages[@]}")
+	seen=$("$KT_PYTHON" -c "import csv,sys; print(\" \".join(r[\"message_id\"] for f in sys.argv[1:] for r in csv.DictReader(open(f, newline=\"\"))))" "${pages[@]}")
 	api_as "$BOB" GET "/api/v1/messages?per_page=100"
 	[ "$seen" = "$(jq -r "[.messages[].message_id] | join(\" \")" "$KT_TMP/body")" ]
 '

@@ -84,7 +84,7 @@ api_pieces() {
 api_half_closed() {
 	printf 'raw, then a half-close: %s\n' "$1" >"$KT_TMP/request"
 	# shellcheck disable=SC2059 # the request text carries printf escapes on purpose
-	printf "$1" | timeout 20 python3 -c '
+	printf "$1" | timeout 20 "$KT_PYTHON" -c '
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(sys.stdin.buffer.read())
