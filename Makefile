@@ -118,7 +118,7 @@ $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB_A)
 
 $(BUILD)/webhookd/%.o: ALL_CFLAGS += $(shell pkg-config --cflags libcurl 2>/dev/null)
 $(WEBHOOKD): $(BUILD)/webhookd/webhookd.o $(LIB_A)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libcurl 2>/dev/null)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libcurl libssl 2>/dev/null)
 webhookd: $(WEBHOOKD)
 
 $(NODE_STAMP): openapi/package.json

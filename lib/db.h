@@ -98,6 +98,11 @@ bool db_duplicate_key(const char *key);
  * lock wait timeout (DB_CONFLICT). Returns 0, body's positive value, or a negative enum db_rc.
  */
 int db_transaction(int (*body)(void *ctx), void *ctx);
+/*
+ * Run fn once, right after the transaction db_transaction is running commits (not at all when it
+ * fails): the webhooks' nudge, so that kinglet-webhookd wakes before the answer is written.
+ */
+void db_after_commit(void (*fn)(void));
 
 /*
  * After DB_CONFLICT: whether the work that got it may run again from its start (having slept a

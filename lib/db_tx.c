@@ -38,6 +38,14 @@ bool db_conflict_retry(unsigned *conflicts)
 	return true;
 }
 
+/* What db_after_commit asked for, until the transaction ends. */
+static void (*after_commit)(void);
+
+void db_after_commit(void (*fn)(void))
+{
+	after_commit = fn;
+}
+
 int db_transaction(int (*body)(void *ctx), void *ctx)
 {
 	unsigned conflicts = 0;
@@ -47,8 +55,13 @@ int db_transaction(int (*body)(void *ctx), void *ctx)
 			rc = db_commit(); /* rolls back itself when it fails */
 		else
 			db_rollback();
-		if (rc != DB_CONFLICT || !db_conflict_retry(&conflicts))
+		if (rc != DB_CONFLICT || !db_conflict_retry(&conflicts)) {
+			void (*fn)(void) = after_commit;
+			after_commit = NULL;
+			if (rc == DB_OK && fn)
+				fn();
 			return rc;
+		}
 		log_info("transaction aborted by a conflict (error %u); running it again, attempt "
 			 "%u "
 			 "of %d",

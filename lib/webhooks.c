@@ -178,17 +178,48 @@ static int new_secret(struct http_response *resp, long long user_id, struct strb
 	return 0;
 }
 
-int webhooks_create(struct http_request *req, struct http_response *resp)
+/* A new hook (db_transaction's body): the limit checked and the row written, or LIMIT_REACHED. */
+struct create_tx {
+	long long user_id, id;
+	const char *url, *events, *label;
+	const uint8_t *sealed;
+};
+#define LIMIT_REACHED 1
+
+static int create_tx_body(void *arg)
 {
-	static const char *const fields[] = { "url", "events", "label", NULL };
 	static const char lock[] = "SELECT user_id FROM users WHERE user_id = ? FOR UPDATE";
 	static const char count[] = "SELECT COUNT(*) FROM webhooks WHERE user_id = ?";
 	static const char insert[] = "INSERT INTO webhooks (user_id, url, events, label, "
 				     "secret_enc) VALUES (?, ?, ?, ?, ?)";
+	struct create_tx *t = arg;
+	struct db_stmt *st;
+	long long n = 0;
+	/* The user's row serialises their creations: the limit holds under concurrent requests. */
+	int rc = db_exec(lock, DB_ARGS(DB_INT(t->user_id)));
+	if (rc || (rc = db_run(&st, count, DB_ARGS(DB_INT(t->user_id)))))
+		return rc;
+	if ((rc = db_next(st)) == 1)
+		n = db_int(st, 0);
+	db_done(st);
+	if (rc < 0)
+		return rc;
+	if (n >= conf.webhooks_max_per_user)
+		return LIMIT_REACHED;
+	if ((rc = db_exec(insert,
+			  DB_ARGS(DB_INT(t->user_id), DB_STR(t->url), DB_STR(t->events),
+				  DB_STR(t->label),
+				  DB_STRN((const char *)t->sealed, WEBHOOKS_SEALED_BYTES)))))
+		return rc;
+	t->id = (long long)db_insert_id();
+	return 0;
+}
+
+int webhooks_create(struct http_request *req, struct http_response *resp)
+{
+	static const char *const fields[] = { "url", "events", "label", NULL };
 	struct strbuf set = STRBUF_INIT, secret = STRBUF_INIT;
 	uint8_t sealed[WEBHOOKS_SEALED_BYTES];
-	long long n = 0, id;
-	struct db_stmt *st;
 	struct auth a;
 	int ret, rc;
 
@@ -201,38 +232,20 @@ int webhooks_create(struct http_request *req, struct http_response *resp)
 	if ((ret = resp_validation_result(resp)) ||
 	    (ret = new_secret(resp, a.user_id, &secret, sealed)))
 		goto out;
-	/* The user's row serialises their creations: the limit holds under concurrent requests. */
-	if ((rc = db_begin()) || (rc = db_exec(lock, DB_ARGS(DB_INT(a.user_id)))) ||
-	    (rc = db_run(&st, count, DB_ARGS(DB_INT(a.user_id)))))
-		goto fail;
-	if ((rc = db_next(st)) == 1)
-		n = db_int(st, 0);
-	db_done(st);
-	if (rc < 0)
-		goto fail;
-	if (n >= conf.webhooks_max_per_user) {
-		db_rollback();
-		ret = resp_error(resp, ERR_WEBHOOK_LIMIT_REACHED, "at most %lld webhooks per user",
-				 conf.webhooks_max_per_user);
+	struct create_tx t = { a.user_id, 0, url, set.buf, label ? label : "", sealed };
+	if ((rc = db_transaction(create_tx_body, &t))) {
+		ret = rc != LIMIT_REACHED ? resp_db_error(resp, rc)
+					  : resp_error(resp, ERR_WEBHOOK_LIMIT_REACHED,
+						       "at most %lld webhooks per user",
+						       conf.webhooks_max_per_user);
 		goto out;
 	}
-	if ((rc = db_exec(insert, DB_ARGS(DB_INT(a.user_id), DB_STR(url), DB_STR(set.buf),
-					  DB_STR(label ? label : ""),
-					  DB_STRN((const char *)sealed, sizeof(sealed))))))
-		goto fail;
-	id = (long long)db_insert_id();
-	if ((rc = db_commit()))
-		goto fail;
-	if ((ret = load_hook(resp, a.user_id, id, true)))
+	if ((ret = load_hook(resp, a.user_id, t.id, true)))
 		goto out;
 	json_object_object_add(resp_data(resp), "secret",
 			       json_object_new_string_len(secret.buf, (int)secret.len));
-	resp_header(resp, "Location", "%s/webhooks/%lld", conf.http_base_path, id);
+	resp_header(resp, "Location", "%s/webhooks/%lld", conf.http_base_path, t.id);
 	ret = 201;
-	goto out;
-fail:
-	db_rollback();
-	ret = resp_db_error(resp, rc);
 out:
 	strbuf_release(&set);
 	strbuf_release(&secret);
@@ -344,14 +357,16 @@ static int check_active(const struct http_request *req, struct http_response *re
 int webhooks_update(struct http_request *req, struct http_response *resp)
 {
 	static const char *const fields[] = { "url", "events", "label", "active", NULL };
-	static const char set_url[] = "UPDATE webhooks SET url = ? WHERE webhook_id = ?";
-	static const char set_events[] = "UPDATE webhooks SET events = ? WHERE webhook_id = ?";
-	static const char set_label[] = "UPDATE webhooks SET label = ? WHERE webhook_id = ?";
-	/* Back on: a clean slate, and nothing from the time it was off (active_since). */
-	static const char enable[] =
-		"UPDATE webhooks SET active = 1, failure_count = 0, failing_since = NULL, "
-		"disabled_reason = NULL, active_since = NOW(3) WHERE webhook_id = ? AND active = 0";
-	static const char disable[] = "UPDATE webhooks SET active = 0 WHERE webhook_id = ?";
+	/* One statement (db.c runs an aborted one again); NULL keeps a field. Left to right: back
+	 * on from off, a clean slate and nothing from the time it was off, then active itself. */
+	static const char sql[] =
+		"UPDATE webhooks SET url = COALESCE(?, url), events = COALESCE(?, events), "
+		"label = COALESCE(?, label), "
+		"failure_count = IF(? = 1 AND active = 0, 0, failure_count), "
+		"failing_since = IF(? = 1 AND active = 0, NULL, failing_since), "
+		"disabled_reason = IF(? = 1 AND active = 0, NULL, disabled_reason), "
+		"active_since = IF(? = 1 AND active = 0, NOW(3), active_since), "
+		"active = COALESCE(?, active) WHERE webhook_id = ?";
 	struct strbuf set = STRBUF_INIT;
 	long long id = req->params[0].num;
 	struct auth a;
@@ -367,13 +382,11 @@ int webhooks_update(struct http_request *req, struct http_response *resp)
 	active = check_active(req, resp);
 	if ((ret = resp_validation_result(resp)))
 		goto out;
-	if ((rc = db_begin()) ||
-	    (url && (rc = db_exec(set_url, DB_ARGS(DB_STR(url), DB_INT(id))))) ||
-	    (events && (rc = db_exec(set_events, DB_ARGS(DB_STR(set.buf), DB_INT(id))))) ||
-	    (label && (rc = db_exec(set_label, DB_ARGS(DB_STR(label), DB_INT(id))))) ||
-	    (active >= 0 && (rc = db_exec(active ? enable : disable, DB_ARGS(DB_INT(id))))) ||
-	    (rc = db_commit())) {
-		db_rollback();
+	struct db_arg on = active >= 0 ? DB_INT(active) : DB_NULL;
+	if ((rc = db_exec(sql,
+			  DB_ARGS(url ? DB_STR(url) : DB_NULL, events ? DB_STR(set.buf) : DB_NULL,
+				  label ? DB_STR(label) : DB_NULL, on, on, on, on, on,
+				  DB_INT(id))))) {
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}

@@ -12,8 +12,17 @@
 
 #include "banned.h"
 
-/* An event was written by this request: nudge the daemon once it is over (committed or not). */
+/*
+ * An event was written by this request: nudge the daemon right after the COMMIT (db_transaction's
+ * db_after_commit), else once the request is over (committed or not).
+ */
 static bool nudge_pending;
+
+static void nudge_later(void)
+{
+	nudge_pending = true;
+	db_after_commit(webhooks_nudge_flush);
+}
 
 /*
  * Each statement writes its row only when someone concerned has an active hook: a site without
@@ -34,7 +43,7 @@ int webhooks_outbox_message(long long thread_id, long long message_id)
 #else
 	int rc = db_exec(sql, DB_ARGS(DB_INT(message_id), DB_INT(thread_id)));
 	if (!rc && db_affected_rows())
-		nudge_pending = true;
+		nudge_later();
 	return rc;
 #endif
 }
@@ -49,7 +58,7 @@ int webhooks_outbox_deleted(long long thread_id, long long message_id)
 		"WHERE tm.thread_id = ? HAVING COUNT(*) > 0";
 	int rc = db_exec(sql, DB_ARGS(DB_INT(message_id), DB_INT(thread_id)));
 	if (!rc && db_affected_rows())
-		nudge_pending = true;
+		nudge_later();
 	return rc;
 }
 
@@ -63,7 +72,7 @@ int webhooks_outbox_approval(bool decided, long long actor_id, long long subject
 				      DB_INT(actor_id), DB_INT(subject_id), DB_STR(status),
 				      DB_INT(subject_id)));
 	if (!rc && db_affected_rows())
-		nudge_pending = true;
+		nudge_later();
 	return rc;
 }
 

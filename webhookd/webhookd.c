@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +41,9 @@
 #define MAX_RETRIES 32
 #define RETENTION_EVERY_MS (60 * 1000LL) /* from the start, then this often */
 #define RETENTION_BATCHES 20
+#define TRANSFER_MAX_MS 10000 /* CURLOPT_TIMEOUT_MS: an attempt never takes longer */
+#define LEASE_MARGIN_MS 2000 /* and recording it takes less than this */
+#define RECORD_MS 20 /* finished attempts wait at most this long to be recorded */
 
 static volatile sig_atomic_t stop_requested, report_requested;
 
@@ -67,6 +72,9 @@ struct job {
 	struct strbuf refused; /* why an address libcurl was about to connect to was refused */
 	bool truncated;
 	struct timespec started;
+	long code; /* the answer's status (0: none) */
+	char *error; /* why the attempt failed without an answer, or NULL */
+	long long ms; /* how long it took */
 	struct job *next;
 };
 
@@ -133,6 +141,10 @@ static int parse_schedule(const char *s)
 }
 
 /* ---- the outbox: events into deliveries ---- */
+
+/* (below, with the waiting list the deliveries a fan-out claims go to) */
+static void owner_name(struct strbuf *out, unsigned long batch);
+static long read_claimed(unsigned long batch, const long long *ids, size_t n, long long claimed_ms);
 
 /* A target of an event: a hook, its owner, and the body it gets. */
 struct target {
@@ -276,26 +288,42 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
-/* One event: its deliveries in, itself out, in one transaction. 0 or a db rc. */
-static int fan_out_one(long long event_id, const char *kind, long long message_id, long long actor,
-		       long long subject, const char *status, const char *audience, time_t when,
-		       const char *since)
+/* An outbox event, as fan_out_tx read it. */
+struct ev {
+	long long id, message_id, actor, subject;
+	char kind[24], status[17], since[32];
+	char *audience;
+	time_t when;
+};
+
+/* One fan-out transaction: the events it took, the lease it gives the deliveries it makes. */
+struct fan_out_ctx {
+	const char *owner; /* the lease of the deliveries claimed as they are made */
+	long room; /* how many may be claimed so */
+	long long *ids; /* the ids of those claimed (room of them at most) */
+	struct ev *evs;
+	size_t n;
+	long long deliveries, claimed;
+};
+
+/* One event's deliveries in (the first ctx->room of them claimed), itself out. 0 or a db rc. */
+static int fan_out_one(struct fan_out_ctx *ctx, const struct ev *e)
 {
 	static const char insert[] =
 		"INSERT IGNORE INTO webhook_deliveries (webhook_id, event_id, event_uid, type, "
-		"payload) VALUES (?, ?, ?, ?, ?)";
+		"payload, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, "
+		"NOW(3) + INTERVAL ? SECOND)"; /* NULL and NULL: not claimed */
 	static const char done[] = "DELETE FROM webhook_events WHERE event_id = ?";
 	struct targets t = { 0 };
 	int rc;
 
-	if ((rc = db_begin()))
-		return rc;
-	if (!strcmp(kind, "message.created"))
-		rc = targets_message(&t, message_id, since, when);
-	else if (!strcmp(kind, "message.deleted"))
-		rc = targets_deleted(&t, message_id, audience, since, when);
+	if (!strcmp(e->kind, "message.created"))
+		rc = targets_message(&t, e->message_id, e->since, e->when);
+	else if (!strcmp(e->kind, "message.deleted"))
+		rc = targets_deleted(&t, e->message_id, e->audience, e->since, e->when);
 	else
-		rc = targets_approval(&t, kind, actor, subject, status, since, when);
+		rc = targets_approval(&t, e->kind, e->actor, e->subject, e->status, e->since,
+				      e->when);
 	for (size_t i = 0; !rc && i < t.n; i++) {
 		struct strbuf uid = STRBUF_INIT;
 		uint8_t raw[16];
@@ -305,56 +333,50 @@ static int fan_out_one(long long event_id, const char *kind, long long message_i
 		}
 		strbuf_addstr(&uid, "evt_");
 		token_base64url(&uid, raw, sizeof(raw));
-		rc = db_exec(insert, DB_ARGS(DB_INT(t.v[i].webhook_id), DB_INT(event_id),
-					     DB_STR(uid.buf), DB_STR(t.v[i].type),
-					     DB_STRN(t.v[i].body.buf, t.v[i].body.len)));
+		/* Claimed as it is made: no second commit before it can be sent. */
+		bool claim = ctx->claimed < ctx->room;
+		rc = db_exec(insert,
+			     DB_ARGS(DB_INT(t.v[i].webhook_id), DB_INT(e->id), DB_STR(uid.buf),
+				     DB_STR(t.v[i].type), DB_STRN(t.v[i].body.buf, t.v[i].body.len),
+				     claim ? DB_STR(ctx->owner) : DB_NULL,
+				     claim ? DB_INT(conf.webhooks_lease_seconds) : DB_NULL));
 		strbuf_release(&uid);
-		counters.deliveries++;
+		if (!rc && db_affected_rows()) {
+			ctx->deliveries++;
+			if (claim)
+				ctx->ids[ctx->claimed++] = (long long)db_insert_id();
+		}
 	}
 	if (!rc)
-		rc = db_exec(done, DB_ARGS(DB_INT(event_id)));
-	if (!rc)
-		rc = db_commit();
-	if (rc)
-		db_rollback();
+		rc = db_exec(done, DB_ARGS(DB_INT(e->id)));
 	targets_release(&t);
 	return rc;
 }
 
-/* Claim a batch of events (a lease: a crashed daemon's expire) and fan each out. */
-static int fan_out(size_t *handled)
+/*
+ * The transaction (db_transaction's body): take up to EVENT_BATCH events that no other daemon
+ * holds (their row locks are the claim: a daemon that dies rolls back and frees them), and fan
+ * each out. One durable commit for the events and their deliveries, claimed.
+ */
+static int fan_out_tx(void *arg)
 {
-	static const char claim[] =
-		"UPDATE webhook_events SET lease_owner = ?, lease_until = NOW(3) + INTERVAL ? "
-		"SECOND "
-		"WHERE lease_until IS NULL OR lease_until < NOW(3) ORDER BY event_id LIMIT 100";
-	static const char claimed[] =
+	static const char take[] =
 		"SELECT event_id, kind, message_id, actor_id, subject_id, status, "
 		"COALESCE(audience, ''), UNIX_TIMESTAMP(created_at), "
 		"DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s.%f') FROM webhook_events "
-		"WHERE lease_owner = ? ORDER BY event_id";
-	struct strbuf owner = STRBUF_INIT;
+		"ORDER BY event_id LIMIT 100 FOR UPDATE SKIP LOCKED";
+	struct fan_out_ctx *ctx = arg;
 	struct db_stmt *st;
-	struct ev {
-		long long id, message_id, actor, subject;
-		char kind[24], status[17], since[32];
-		char *audience;
-		time_t when;
-	} *evs = NULL;
-	size_t n = 0;
 	int rc;
 
-	*handled = 0;
-	strbuf_addf(&owner, "%s:%lu", owner_prefix, ++batch_seq);
-	if ((rc = db_exec(claim,
-			  DB_ARGS(DB_STR(owner.buf), DB_INT(conf.webhooks_lease_seconds)))) ||
-	    !db_affected_rows())
-		goto out;
-	if ((rc = db_run(&st, claimed, DB_ARGS(DB_STR(owner.buf)))))
-		goto out;
-	evs = xcalloc(EVENT_BATCH, sizeof(*evs));
-	while (n < EVENT_BATCH && (rc = db_next(st)) == 1) {
-		struct ev *e = &evs[n++];
+	for (size_t i = 0; i < ctx->n; i++)
+		free(ctx->evs[i].audience);
+	ctx->n = 0; /* run again after a conflict: from the start */
+	ctx->deliveries = ctx->claimed = 0;
+	if ((rc = db_run(&st, take, NULL, 0)))
+		return rc;
+	while (ctx->n < EVENT_BATCH && (rc = db_next(st)) == 1) {
+		struct ev *e = &ctx->evs[ctx->n++];
 		e->id = db_int(st, 0);
 		snprintf(e->kind, sizeof(e->kind), "%s", db_str(st, 1, NULL));
 		e->message_id = db_int(st, 2);
@@ -366,19 +388,42 @@ static int fan_out(size_t *handled)
 		snprintf(e->since, sizeof(e->since), "%s", db_str(st, 8, NULL));
 	}
 	db_done(st);
-	rc = rc < 0 ? rc : 0;
-	for (size_t i = 0; !rc && i < n; i++) {
-		rc = fan_out_one(evs[i].id, evs[i].kind, evs[i].message_id, evs[i].actor,
-				 evs[i].subject, evs[i].status, evs[i].audience, evs[i].when,
-				 evs[i].since);
-		if (!rc)
-			counters.events++;
+	if (rc < 0) /* else 1 (a full batch) or 0 */
+		return rc;
+	rc = 0;
+	for (size_t i = 0; i < ctx->n && !rc; i++)
+		rc = fan_out_one(ctx, &ctx->evs[i]);
+	return rc;
+}
+
+/*
+ * Fan a batch of the outbox out, its first room deliveries claimed under lease owner batch and
+ * put on the waiting list. Sets *handled to the events taken.
+ */
+static int fan_out(unsigned long batch, long room, size_t *handled)
+{
+	struct strbuf owner = STRBUF_INIT;
+	struct fan_out_ctx ctx = { .room = room };
+	long long t = now_ms();
+	int rc;
+
+	owner_name(&owner, batch);
+	ctx.owner = owner.buf;
+	ctx.evs = xcalloc(EVENT_BATCH, sizeof(*ctx.evs));
+	ctx.ids = xcalloc(room > 0 ? (size_t)room : 1, sizeof(*ctx.ids));
+	rc = db_transaction(fan_out_tx, &ctx);
+	*handled = rc ? 0 : ctx.n;
+	if (!rc) {
+		counters.events += (long long)ctx.n;
+		counters.deliveries += ctx.deliveries;
+		if (ctx.claimed && read_claimed(batch, ctx.ids, (size_t)ctx.claimed, t) < 0)
+			log_warn("reading claimed deliveries failed; they are sent when their "
+				 "leases end");
 	}
-	*handled = n;
-out:
-	for (size_t i = 0; i < n; i++)
-		free(evs[i].audience);
-	free(evs);
+	for (size_t i = 0; i < ctx.n; i++)
+		free(ctx.evs[i].audience);
+	free(ctx.evs);
+	free(ctx.ids);
 	strbuf_release(&owner);
 	return rc;
 }
@@ -418,37 +463,52 @@ static int tell_owner(long long user_id, long long webhook_id, const char *reaso
 	return rc;
 }
 
-/* Disable hook id (once) with reason: its pending deliveries are dropped, its owner told. */
-static int disable_hook(long long webhook_id, long long user_id, const char *reason)
+/* Disabling a hook: which, why, and whether this transaction was the one that did. */
+struct disable_tx {
+	long long webhook_id, user_id;
+	const char *reason;
+	bool disabled;
+};
+
+/* db_transaction's body: off (once), its pending deliveries dropped, its owner told. */
+static int disable_tx_body(void *arg)
 {
 	static const char off[] = "UPDATE webhooks SET active = 0, disabled_reason = ? "
 				  "WHERE webhook_id = ? AND active = 1";
 	static const char drop[] = "UPDATE webhook_deliveries SET status = 'dropped', "
 				   "lease_owner = NULL, lease_until = NULL "
 				   "WHERE webhook_id = ? AND status = 'pending'";
+	struct disable_tx *t = arg;
 	int rc;
-	if ((rc = db_begin()) || (rc = db_exec(off, DB_ARGS(DB_STR(reason), DB_INT(webhook_id)))))
-		goto fail;
-	if (!db_affected_rows()) {
-		db_rollback();
-		return 0;
-	}
-	if ((rc = db_exec(drop, DB_ARGS(DB_INT(webhook_id)))) ||
-	    (rc = tell_owner(user_id, webhook_id, reason)) || (rc = db_commit()))
-		goto fail;
+	t->disabled = false;
+	if ((rc = db_exec(off, DB_ARGS(DB_STR(t->reason), DB_INT(t->webhook_id)))) ||
+	    !db_affected_rows()) /* already off: nothing more to do */
+		return rc;
+	t->disabled = true;
+	if ((rc = db_exec(drop, DB_ARGS(DB_INT(t->webhook_id)))))
+		return rc;
+	return tell_owner(t->user_id, t->webhook_id, t->reason);
+}
+
+static void ready_forget_hook(long long webhook_id);
+
+/* Disable hook id (once) with reason: its pending deliveries are dropped, its owner told. */
+static int disable_hook(long long webhook_id, long long user_id, const char *reason)
+{
+	struct disable_tx t = { .webhook_id = webhook_id, .user_id = user_id, .reason = reason };
+	int rc = db_transaction(disable_tx_body, &t);
+	if (rc || !t.disabled)
+		return rc;
+	ready_forget_hook(webhook_id); /* claimed and waiting here: dropped too */
 	counters.disabled++;
-	{
-		struct strbuf line = STRBUF_INIT;
-		strbuf_addf(&line, "event=webhook_disabled webhook_id=%lld user_id=%lld reason=",
-			    webhook_id, user_id);
-		log_add_value(&line, reason, strlen(reason));
-		log_fields(line.buf, line.len);
-		strbuf_release(&line);
-	}
+	struct strbuf line = STRBUF_INIT;
+	strbuf_addf(&line,
+		    "event=webhook_disabled webhook_id=%lld user_id=%lld reason=", webhook_id,
+		    user_id);
+	log_add_value(&line, reason, strlen(reason));
+	log_fields(line.buf, line.len);
+	strbuf_release(&line);
 	return 0;
-fail:
-	db_rollback();
-	return rc;
 }
 
 /* Hooks to disable once the attempts that judged them are recorded (a transaction of its own). */
@@ -517,11 +577,52 @@ static void job_free(struct job *j)
 	strbuf_release(&j->payload);
 	strbuf_release(&j->refused);
 	strbuf_release(&j->response);
+	free(j->error);
 	free(j);
 }
 
-/* The attempt is over: record it, schedule the next or give up, judge the hook. */
-static void finish(struct job *j, long code, const char *error)
+/*
+ * Attempts over and not yet recorded: recorded together, one transaction (one durable commit)
+ * for many, at most RECORD_MS after the first of them ended. Until then their leases hold them.
+ */
+static struct job *done_head, **done_tail = &done_head;
+static size_t n_done;
+static long long done_since; /* now_ms() when the oldest ended */
+
+/* The attempt is over (code, or error when it had no answer): to be recorded. */
+static void job_done(struct job *j, long code, const char *error)
+{
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	j->ms = (end.tv_sec - j->started.tv_sec) * 1000 +
+		(end.tv_nsec - j->started.tv_nsec) / 1000000;
+	j->code = code;
+	j->error = error ? xstrdup(error) : NULL;
+	j->next = NULL;
+	if (!n_done++)
+		done_since = now_ms();
+	*done_tail = j;
+	done_tail = &j->next;
+}
+
+static bool job_delivered(const struct job *j)
+{
+	return !j->error && j->code >= 200 && j->code < 300;
+}
+
+static bool job_gone(const struct job *j)
+{
+	return !j->error && j->code == 410;
+}
+
+/* Whether the delivery has a retry left after this attempt. */
+static bool job_more(const struct job *j)
+{
+	return !job_delivered(j) && !job_gone(j) && (size_t)j->attempts + 1 <= nschedule;
+}
+
+/* Record one attempt: the delivery's row, and its hook's (unless ok_hook says already ok). */
+static int record_one(const struct job *j, long long *ok_hook)
 {
 	static const char ok[] =
 		"UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, "
@@ -540,42 +641,59 @@ static void finish(struct job *j, long code, const char *error)
 	static const char hook_failed[] =
 		"UPDATE webhooks SET failure_count = failure_count + 1, "
 		"failing_since = COALESCE(failing_since, NOW()) WHERE webhook_id = ?";
-	static const char failing_long[] =
-		"SELECT 1 FROM webhooks WHERE webhook_id = ? AND active = 1 AND "
-		"failing_since <= NOW() - INTERVAL ? HOUR";
-	struct strbuf excerpt = STRBUF_INIT, line = STRBUF_INIT;
-	struct timespec end;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	long long ms = (end.tv_sec - j->started.tv_sec) * 1000 +
-		       (end.tv_nsec - j->started.tv_nsec) / 1000000;
-	int attempt = j->attempts + 1, rc;
-	bool delivered = !error && code >= 200 && code < 300;
-	bool gone = !error && code == 410;
-	bool more = !delivered && !gone && (size_t)attempt <= nschedule;
+	struct strbuf excerpt = STRBUF_INIT;
+	bool delivered = job_delivered(j), more = job_more(j);
+	int rc;
 
 	/* Printable ASCII only: the answer is the receiver's, the column is text. */
 	for (size_t i = 0; i < j->response.len && excerpt.len < EXCERPT_MAX; i++) {
 		unsigned char c = (unsigned char)j->response.buf[i];
 		strbuf_addch(&excerpt, c >= 0x20 && c < 0x7f ? c : '?');
 	}
-	struct db_arg code_arg = code ? DB_INT(code) : DB_NULL;
+	struct db_arg code_arg = j->code ? DB_INT(j->code) : DB_NULL;
 	if (delivered)
-		rc = db_exec(ok, DB_ARGS(code_arg, DB_STR(excerpt.buf), DB_INT(ms),
+		rc = db_exec(ok, DB_ARGS(code_arg, DB_STR(excerpt.buf), DB_INT(j->ms),
 					 DB_INT(j->delivery_id)));
 	else {
 		struct strbuf why = STRBUF_INIT;
-		if (error)
-			strbuf_addstr(&why, error);
+		if (j->error)
+			strbuf_addstr(&why, j->error);
 		else
-			strbuf_addf(&why, "HTTP %ld", code);
+			strbuf_addf(&why, "HTTP %ld", j->code);
 		rc = db_exec(again, DB_ARGS(DB_STR(more ? "pending" : "failed"), code_arg,
-					    DB_STR(why.buf), DB_STR(excerpt.buf), DB_INT(ms),
-					    DB_INT(more ? schedule[attempt - 1] : 0),
+					    DB_STR(why.buf), DB_STR(excerpt.buf), DB_INT(j->ms),
+					    DB_INT(more ? schedule[j->attempts] : 0),
 					    DB_INT(j->delivery_id)));
 		strbuf_release(&why);
 	}
-	if (!rc)
+	strbuf_release(&excerpt);
+	/* A hook that is ok again after ok in this same batch: no second update of its row. */
+	if (!rc && !(delivered && *ok_hook == j->webhook_id))
 		rc = db_exec(delivered ? hook_ok : hook_failed, DB_ARGS(DB_INT(j->webhook_id)));
+	*ok_hook = delivered ? j->webhook_id : *ok_hook == j->webhook_id ? 0 : *ok_hook;
+	return rc;
+}
+
+/* db_transaction's body: every attempt of the done list. */
+static int record_tx(void *arg)
+{
+	long long ok_hook = 0;
+	int rc = 0;
+	(void)arg;
+	for (struct job *j = done_head; j && !rc; j = j->next)
+		rc = record_one(j, &ok_hook);
+	return rc;
+}
+
+/* Recorded: its counters, its log line, and whether its hook is to be disabled. */
+static void report_one(const struct job *j, bool recorded)
+{
+	static const char failing_long[] =
+		"SELECT 1 FROM webhooks WHERE webhook_id = ? AND active = 1 AND "
+		"failing_since <= NOW() - INTERVAL ? HOUR";
+	struct strbuf line = STRBUF_INIT;
+	bool delivered = job_delivered(j), more = job_more(j);
+
 	if (delivered)
 		counters.delivered++;
 	else {
@@ -585,28 +703,27 @@ static void finish(struct job *j, long code, const char *error)
 	strbuf_addf(&line,
 		    "event=delivery delivery_id=%lld webhook_id=%lld type=%s attempt=%d "
 		    "status=%s code=%ld duration_ms=%lld",
-		    j->delivery_id, j->webhook_id, j->type, attempt,
+		    j->delivery_id, j->webhook_id, j->type, j->attempts + 1,
 		    delivered ? "delivered"
 		    : more    ? "retry"
 			      : "failed",
-		    code, ms);
-	if (error) {
+		    j->code, j->ms);
+	if (j->error) {
 		strbuf_addstr(&line, " error=");
-		log_add_value(&line, error, strlen(error));
+		log_add_value(&line, j->error, strlen(j->error));
 	}
 	log_fields(line.buf, line.len);
-	if (rc)
-		log_error("recording delivery %lld failed (it will be tried again when its lease "
-			  "ends)",
-			  j->delivery_id);
-	else if (gone)
+	strbuf_release(&line);
+	if (!recorded)
+		return;
+	if (job_gone(j))
 		disable_later(j->webhook_id, j->user_id, "the receiver answered 410 Gone");
 	else if (!delivered) {
 		struct db_stmt *st;
 		if (!db_run(&st, failing_long,
 			    DB_ARGS(DB_INT(j->webhook_id),
 				    DB_INT(conf.webhooks_disable_after_hours)))) {
-			rc = db_next(st);
+			int rc = db_next(st);
 			db_done(st);
 			if (rc == 1)
 				disable_later(
@@ -614,16 +731,37 @@ static void finish(struct job *j, long code, const char *error)
 					"every delivery failed for webhooks.disable_after_hours");
 		}
 	}
-	strbuf_release(&excerpt);
-	strbuf_release(&line);
 }
 
-/* Record an attempt that never left (bad URL, forbidden address, no secret). */
+/*
+ * Record every finished attempt, all in one transaction (one durable commit for a batch). Should
+ * it fail, their leases end and they are sent again: at least once.
+ */
+static void record_done(void)
+{
+	if (!n_done)
+		return;
+	int rc = db_transaction(record_tx, NULL);
+	if (rc)
+		log_error("recording %zu deliveries failed (they will be sent again when their "
+			  "leases end)",
+			  n_done);
+	while (done_head) {
+		struct job *j = done_head;
+		done_head = j->next;
+		report_one(j, !rc);
+		job_free(j);
+	}
+	done_tail = &done_head;
+	n_done = 0;
+	disable_now();
+}
+
+/* An attempt that never left (bad URL, forbidden address, no secret): recorded as failed. */
 static void finish_early(struct job *j, const char *error)
 {
 	clock_gettime(CLOCK_MONOTONIC, &j->started);
-	finish(j, 0, error);
-	job_free(j);
+	job_done(j, 0, error);
 }
 
 /*
@@ -694,8 +832,9 @@ static int start_job(CURLM *multi, struct job *j, const char *url, const uint8_t
 	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)TRANSFER_MAX_MS);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "Kinglet-Webhooks/" WEBHOOKD_VERSION);
@@ -717,109 +856,265 @@ out:
 	return ret;
 }
 
-/* Claim due deliveries (at most room) and start them. Returns how many were claimed. */
-static size_t start_due(CURLM *multi, long room)
+/*
+ * Claimed deliveries read back and waiting for a free slot: a claim takes more than the free
+ * slots (fewer durable commits, and the next batch is at hand when one ends), so that
+ * webhooks.max_in_flight stays full under a backlog.
+ */
+struct ready {
+	struct job *j;
+	char *url, *uid;
+	uint8_t sealed[WEBHOOKS_SEALED_BYTES + 1], old[WEBHOOKS_SEALED_BYTES + 1];
+	size_t sealed_len, old_len;
+	bool has_old, drop;
+	unsigned long batch; /* the claim's lease owner (owner_name) */
+	long long lease_end_ms; /* now_ms() when the lease ends at the earliest */
+	struct ready *next;
+};
+static struct ready *ready_head, **ready_tail = &ready_head;
+static long n_ready;
+
+/* The lease owner name of claim number batch. */
+static void owner_name(struct strbuf *out, unsigned long batch)
 {
-	static const char claim[] =
-		"UPDATE webhook_deliveries SET lease_owner = ?, "
-		"lease_until = NOW(3) + INTERVAL ? SECOND WHERE status = 'pending' AND "
-		"next_attempt_at <= NOW(3) AND (lease_until IS NULL OR lease_until < NOW(3)) "
-		"ORDER BY next_attempt_at LIMIT ?";
+	strbuf_addf(out, "%s:%lu", owner_prefix, batch);
+}
+
+static void ready_free(struct ready *r)
+{
+	if (r->j)
+		job_free(r->j);
+	free(r->url);
+	free(r->uid);
+	free(r);
+}
+
+/* Take the first waiting delivery off the list (NULL when none). */
+static struct ready *ready_pop(void)
+{
+	struct ready *r = ready_head;
+	if (!r)
+		return NULL;
+	if (!(ready_head = r->next))
+		ready_tail = &ready_head;
+	n_ready--;
+	return r;
+}
+
+/* A hook was disabled: what this daemon claimed of it and has not sent is not sent. */
+static void ready_forget_hook(long long webhook_id)
+{
+	struct ready **pp = &ready_head;
+	ready_tail = &ready_head;
+	while (*pp) {
+		struct ready *r = *pp;
+		if (r->j->webhook_id == webhook_id) {
+			*pp = r->next;
+			n_ready--;
+			ready_free(r);
+			continue;
+		}
+		ready_tail = &r->next;
+		pp = &r->next;
+	}
+}
+
+/* Claimed ids go to the database CLAIM_CHUNK at a time (one prepared statement for every size). */
+#define CLAIM_CHUNK 16
+#define IDS_16 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+
+/* args[first ...] = ids[0 .. n) (n at most CLAIM_CHUNK), padded with ids[0]. */
+static void chunk_args(struct db_arg *args, const long long *ids, size_t n)
+{
+	for (size_t i = 0; i < CLAIM_CHUNK; i++)
+		args[i] = DB_INT(ids[i < n ? i : 0]);
+}
+
+/*
+ * Read back deliveries ids[0 .. n), claimed under lease owner batch at claimed_ms, onto the
+ * waiting list. Returns how many, or -1.
+ */
+static long read_claimed(unsigned long batch, const long long *ids, size_t n, long long claimed_ms)
+{
 	static const char claimed[] =
 		"SELECT d.delivery_id, d.webhook_id, d.event_uid, d.type, d.payload, d.attempts, "
 		"w.user_id, w.url, w.active, w.secret_enc, "
 		"IF(w.old_secret_until > NOW(), w.old_secret_enc, NULL) "
 		"FROM webhook_deliveries d JOIN webhooks w ON w.webhook_id = d.webhook_id "
-		"WHERE d.lease_owner = ? ORDER BY d.delivery_id";
-	static const char drop[] =
-		"UPDATE webhook_deliveries SET status = 'dropped', lease_owner = NULL, "
-		"lease_until = NULL WHERE delivery_id = ?";
-	struct strbuf owner = STRBUF_INIT;
+		"WHERE d.delivery_id IN (" IDS_16 ") ORDER BY d.delivery_id";
+	struct db_arg args[CLAIM_CHUNK];
+	long got = 0;
+	int rc = 0;
+
+	for (size_t at = 0; at < n && rc >= 0; at += CLAIM_CHUNK) {
+		size_t k = n - at < CLAIM_CHUNK ? n - at : CLAIM_CHUNK;
+		struct db_stmt *st;
+		chunk_args(args, ids + at, k);
+		if ((rc = db_run(&st, claimed, args, CLAIM_CHUNK)))
+			break;
+		while ((rc = db_next(st)) == 1) {
+			struct ready *p = xcalloc(1, sizeof(*p));
+			struct job *j = p->j = xcalloc(1, sizeof(*j));
+			size_t len;
+			const char *s;
+			p->batch = batch;
+			p->lease_end_ms = claimed_ms + conf.webhooks_lease_seconds * 1000;
+			j->delivery_id = db_int(st, 0);
+			j->webhook_id = db_int(st, 1);
+			p->uid = xstrdup(db_str(st, 2, NULL));
+			snprintf(j->type, sizeof(j->type), "%s", db_str(st, 3, NULL));
+			strbuf_init(&j->payload, 0);
+			strbuf_init(&j->response, 0);
+			strbuf_init(&j->refused, 0);
+			s = db_str(st, 4, &len);
+			strbuf_add(&j->payload, s, len);
+			j->attempts = (int)db_int(st, 5);
+			j->user_id = db_int(st, 6);
+			p->url = xstrdup(db_str(st, 7, NULL));
+			/* An inactive hook gets nothing, except the ping its owner asked for. */
+			p->drop = !db_int(st, 8) && strcmp(j->type, "ping");
+			s = db_str(st, 9, &len);
+			p->sealed_len = len < sizeof(p->sealed) ? len : sizeof(p->sealed);
+			memcpy(p->sealed, s, p->sealed_len);
+			if ((p->has_old = !db_is_null(st, 10))) {
+				s = db_str(st, 10, &len);
+				p->old_len = len < sizeof(p->old) ? len : sizeof(p->old);
+				memcpy(p->old, s, p->old_len);
+			}
+			*ready_tail = p;
+			ready_tail = &p->next;
+			n_ready++;
+			got++;
+		}
+		db_done(st);
+	}
+	return rc < 0 ? -1 : got;
+}
+
+/* A claim of due deliveries: at most want, under lease owner; the ids it took. */
+struct claim_tx {
+	const char *owner;
+	long want;
+	long long *ids;
+	size_t n;
+};
+
+/*
+ * db_transaction's body: lock due deliveries no other daemon holds (SKIP LOCKED: two claims never
+ * take one row), and lease them by primary key, so that the lease outlives the transaction.
+ */
+static int claim_tx_body(void *arg)
+{
+	static const char due[] =
+		"SELECT delivery_id FROM webhook_deliveries WHERE status = 'pending' AND "
+		"next_attempt_at <= NOW(3) AND (lease_until IS NULL OR lease_until < NOW(3)) "
+		"ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED";
+	static const char lease[] =
+		"UPDATE webhook_deliveries SET lease_owner = ?, lease_until = NOW(3) + INTERVAL ? "
+		"SECOND WHERE delivery_id IN (" IDS_16 ")";
+	struct claim_tx *c = arg;
+	struct db_arg args[2 + CLAIM_CHUNK];
 	struct db_stmt *st;
-	struct pending {
-		struct job *j;
-		char *url, *uid;
-		uint8_t sealed[WEBHOOKS_SEALED_BYTES + 1], old[WEBHOOKS_SEALED_BYTES + 1];
-		size_t sealed_len, old_len;
-		bool has_old, drop;
-	} *v = NULL;
-	size_t n = 0, claimed_n = 0;
 	int rc;
 
-	strbuf_addf(&owner, "%s:%lu", owner_prefix, ++batch_seq);
-	if ((rc = db_exec(claim, DB_ARGS(DB_STR(owner.buf), DB_INT(conf.webhooks_lease_seconds),
-					 DB_INT(room)))) ||
-	    !(claimed_n = db_affected_rows()))
-		goto out;
-	if ((rc = db_run(&st, claimed, DB_ARGS(DB_STR(owner.buf)))))
-		goto out;
-	v = xcalloc(claimed_n, sizeof(*v));
-	while (n < claimed_n && (rc = db_next(st)) == 1) {
-		struct pending *p = &v[n++];
-		struct job *j = p->j = xcalloc(1, sizeof(*j));
-		size_t len;
-		const char *s;
-		j->delivery_id = db_int(st, 0);
-		j->webhook_id = db_int(st, 1);
-		p->uid = xstrdup(db_str(st, 2, NULL));
-		snprintf(j->type, sizeof(j->type), "%s", db_str(st, 3, NULL));
-		strbuf_init(&j->payload, 0);
-		strbuf_init(&j->response, 0);
-		strbuf_init(&j->refused, 0);
-		s = db_str(st, 4, &len);
-		strbuf_add(&j->payload, s, len);
-		j->attempts = (int)db_int(st, 5);
-		j->user_id = db_int(st, 6);
-		p->url = xstrdup(db_str(st, 7, NULL));
-		/* An inactive hook gets nothing, except the ping its owner asked for. */
-		p->drop = !db_int(st, 8) && strcmp(j->type, "ping");
-		s = db_str(st, 9, &len);
-		p->sealed_len = len < sizeof(p->sealed) ? len : sizeof(p->sealed);
-		memcpy(p->sealed, s, p->sealed_len);
-		if ((p->has_old = !db_is_null(st, 10))) {
-			s = db_str(st, 10, &len);
-			p->old_len = len < sizeof(p->old) ? len : sizeof(p->old);
-			memcpy(p->old, s, p->old_len);
-		}
-	}
+	c->n = 0;
+	if ((rc = db_run(&st, due, DB_ARGS(DB_INT(c->want)))))
+		return rc;
+	while ((long)c->n < c->want && (rc = db_next(st)) == 1)
+		c->ids[c->n++] = db_int(st, 0);
 	db_done(st);
-	for (size_t i = 0; i < n; i++) {
-		struct pending *p = &v[i];
-		if (p->drop) {
-			db_exec(drop, DB_ARGS(DB_INT(p->j->delivery_id)));
-			counters.dropped++;
-			job_free(p->j);
-		} else {
-			start_job(multi, p->j, p->url, p->sealed, p->sealed_len,
-				  p->has_old ? p->old : NULL, p->old_len, p->uid);
-		}
-		free(p->url);
-		free(p->uid);
+	if (rc < 0) /* else 1 (as many as wanted) or 0 */
+		return rc;
+	rc = 0;
+	args[0] = DB_STR(c->owner);
+	args[1] = DB_INT(conf.webhooks_lease_seconds);
+	for (size_t at = 0; at < c->n && !rc; at += CLAIM_CHUNK) {
+		size_t k = c->n - at < CLAIM_CHUNK ? c->n - at : CLAIM_CHUNK;
+		chunk_args(args + 2, c->ids + at, k);
+		rc = db_exec(lease, args, 2 + CLAIM_CHUNK);
 	}
-	disable_now();
-out:
-	/* What was claimed and not started waits for its lease to end. */
-	if (rc < 0)
+	return rc;
+}
+
+/* Claim up to want due deliveries onto the waiting list. Returns how many (-1: failed). */
+static long claim_due(long want)
+{
+	struct strbuf owner = STRBUF_INIT;
+	unsigned long batch = ++batch_seq;
+	long long t = now_ms();
+	struct claim_tx c = { .want = want };
+	long n = 0;
+
+	if (want <= 0)
+		return 0;
+	owner_name(&owner, batch);
+	c.owner = owner.buf;
+	c.ids = xcalloc((size_t)want, sizeof(*c.ids));
+	/* On failure what was claimed and not read waits for its lease to end. */
+	if (db_transaction(claim_tx_body, &c) || (c.n && read_claimed(batch, c.ids, c.n, t) < 0))
+		n = -1;
+	else
+		n = (long)c.n;
+	if (n < 0)
 		log_warn("claiming due deliveries failed; trying again later");
-	free(v);
+	free(c.ids);
 	strbuf_release(&owner);
-	return claimed_n;
+	return n;
 }
 
 /*
- * Every transfer that ended: judged and recorded, all in one transaction (one durable commit
- * for a batch, not two per delivery). Should it fail, their leases end and they are sent again:
- * at least once. Returns how many.
+ * Start waiting deliveries while there is room. One whose lease would end before its attempt
+ * surely has (10 s) is left to expire and be claimed again, so that no two daemons ever send it
+ * together.
  */
+static void start_ready(CURLM *multi)
+{
+	static const char drop[] =
+		"UPDATE webhook_deliveries SET status = 'dropped', lease_owner = NULL, "
+		"lease_until = NULL WHERE delivery_id = ?";
+	struct ready *p;
+	while (in_flight < conf.webhooks_max_in_flight && (p = ready_pop())) {
+		if (p->drop) {
+			db_exec(drop, DB_ARGS(DB_INT(p->j->delivery_id)));
+			counters.dropped++;
+		} else if (now_ms() + TRANSFER_MAX_MS + LEASE_MARGIN_MS > p->lease_end_ms) {
+			log_warn("delivery %lld waited too long for a slot; it is sent when its "
+				 "lease "
+				 "ends",
+				 p->j->delivery_id);
+		} else {
+			start_job(multi, p->j, p->url, p->sealed, p->sealed_len,
+				  p->has_old ? p->old : NULL, p->old_len, p->uid);
+			p->j = NULL; /* start_job's now */
+		}
+		ready_free(p);
+	}
+	disable_now();
+}
+
+/* Stopping: what was claimed and not started is given back at once, not when its lease ends. */
+static void ready_release(void)
+{
+	static const char release[] =
+		"UPDATE webhook_deliveries SET lease_owner = NULL, "
+		"lease_until = NULL WHERE delivery_id = ? AND lease_owner = ?";
+	struct ready *p;
+	while ((p = ready_pop())) {
+		struct strbuf owner = STRBUF_INIT;
+		owner_name(&owner, p->batch);
+		db_exec(release, DB_ARGS(DB_INT(p->j->delivery_id), DB_STR(owner.buf)));
+		strbuf_release(&owner);
+		ready_free(p);
+	}
+}
+
+/* Every transfer that ended: off the multi handle, onto the list to record. Returns how many. */
 static size_t reap(CURLM *multi)
 {
 	size_t reaped = 0;
 	CURLMsg *m;
 	int left;
-	bool tx = false;
 	while ((m = curl_multi_info_read(multi, &left))) {
-		if (!tx && m->msg == CURLMSG_DONE)
-			tx = !db_begin();
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		struct job *j = NULL, **pp;
@@ -828,6 +1123,8 @@ static size_t reap(CURLM *multi)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
 		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
 		curl_multi_remove_handle(multi, m->easy_handle);
+		curl_easy_cleanup(j->easy); /* the connection stays in multi's pool */
+		j->easy = NULL;
 		for (pp = &jobs; *pp && *pp != j; pp = &(*pp)->next)
 			;
 		if (*pp)
@@ -838,21 +1135,12 @@ static size_t reap(CURLM *multi)
 		/* Failed because an address was refused: that is the reason to show. */
 		bool refused = result != CURLE_OK && j->refused.len;
 		counters.forbidden += refused;
-		finish(j, code,
-		       result == CURLE_OK ? NULL
-		       : refused	  ? j->refused.buf
-					  : curl_easy_strerror(result));
-		job_free(j);
+		job_done(j, code,
+			 result == CURLE_OK ? NULL
+			 : refused	    ? j->refused.buf
+					    : curl_easy_strerror(result));
 		reaped++;
 	}
-	if (tx && db_commit()) {
-		db_rollback();
-		log_warn("recording %zu deliveries failed (they will be sent again when their "
-			 "leases "
-			 "end)",
-			 reaped);
-	}
-	disable_now();
 	return reaped;
 }
 
@@ -940,7 +1228,6 @@ int main(int argc, char **argv)
 	char host[32] = "";
 	CURLM *multi;
 	int sock, running = 0;
-	long long next_scan = 0, next_prune = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--pidfile") && i + 1 < argc)
@@ -952,6 +1239,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/*
+	 * GnuTLS comes with libcurl (through librtmp) and initialises itself as it loads, about 600
+	 * KiB resident for a library this daemon never calls, unless the environment says not to:
+	 * then run again with it so.
+	 */
+	if (!getenv("GNUTLS_NO_IMPLICIT_INIT") && !setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 1))
+		execv("/proc/self/exe", argv); /* on failure, go on as we are */
 	log_open(NULL, "webhookd");
 	if (conf_load(conf_path, &err) < 0) {
 		log_error("configuration: %s", err.buf);
@@ -965,6 +1259,15 @@ int main(int argc, char **argv)
 	gethostname(host, sizeof(host) - 1);
 	snprintf(owner_prefix, sizeof(owner_prefix), "%s:%d", host, (int)getpid());
 	install_signals();
+	/*
+	 * Before libcurl initialises OpenSSL: no error strings (the deliveries log shows libcurl's
+	 * own messages) and no openssl.cnf, whose only use here would be a TLS policy, set on each
+	 * transfer instead (TLS 1.2 at least). Both are run-once, so libcurl's later init with
+	 * OPENSSL_INIT_LOAD_CONFIG keeps them off: about 1 MiB less resident.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
+			    NULL);
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	multi = curl_multi_init();
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
@@ -974,33 +1277,59 @@ int main(int argc, char **argv)
 	log_info("kinglet-webhookd started: socket %s, %lld in flight at most, %zu retries",
 		 conf.webhooks_socket, conf.webhooks_max_in_flight, nschedule);
 
-	while (!stop_requested || in_flight) {
+	/* Claimed and waiting beside what is in flight: a full house and two more in hand. */
+	long ahead = 3 * conf.webhooks_max_in_flight;
+	bool more_due = true; /* the last claim was full, or a nudge came: claim again now */
+	long long next_fan = 0, next_claim = 0, next_prune = 0;
+	while (!stop_requested || in_flight || n_done) {
 		long long t = now_ms();
 		if (report_requested) {
 			report_requested = 0;
 			report();
 		}
+		if (stop_requested && n_ready)
+			ready_release();
 		if (!stop_requested && t >= next_prune) {
 			prune();
 			next_prune = t + RETENTION_EVERY_MS;
 		}
-		/* Work until a batch comes back short: then the scan timer or a nudge goes on. */
-		if (!stop_requested && t >= next_scan) {
-			size_t fanned = 0, started = 0;
-			if (fan_out(&fanned))
+		/* The outbox: its deliveries claimed as they are made, and sent at once. */
+		if (!stop_requested && t >= next_fan) {
+			long room = ahead - in_flight - n_ready;
+			size_t fanned = 0;
+			if (fan_out(++batch_seq, room > 0 ? room : 0, &fanned))
 				log_warn("fanning out the outbox failed; trying again later");
-			if (in_flight < conf.webhooks_max_in_flight)
-				started = start_due(multi, conf.webhooks_max_in_flight - in_flight);
-			next_scan =
-				fanned == EVENT_BATCH || started ? t : t + conf.webhooks_scan_ms;
+			/* Work until a batch comes back short: then the timer or a nudge goes on.
+			 */
+			next_fan = fanned == EVENT_BATCH ? t : t + conf.webhooks_scan_ms;
+			start_ready(multi);
+			curl_multi_perform(multi, &running);
 		}
+		/* Due deliveries (retries, pings, redeliveries, a backlog) before the list runs
+		 * dry. */
+		if (!stop_requested && (more_due || t >= next_claim) &&
+		    n_ready < conf.webhooks_max_in_flight) {
+			long want = ahead - in_flight - n_ready;
+			long got = claim_due(want);
+			more_due = got == want;
+			next_claim = t + conf.webhooks_scan_ms;
+		}
+		start_ready(multi);
 		curl_multi_perform(multi, &running);
-		/* Room again after a full house: more may be due at once. */
-		bool full = in_flight >= conf.webhooks_max_in_flight;
-		if (reap(multi) && full)
-			next_scan = 0;
+		reap(multi);
+		/* Recorded together: when a house full has ended, a little later, or when idle. */
+		if (n_done && ((long)n_done >= conf.webhooks_max_in_flight ||
+			       now_ms() - done_since >= RECORD_MS || stop_requested ||
+			       (!in_flight && !n_ready))) {
+			record_done();
+			start_ready(multi);
+		}
 		struct curl_waitfd extra = { .fd = sock, .events = POLLIN };
-		long long wait = next_scan - now_ms();
+		long long wait = (next_fan < next_claim ? next_fan : next_claim) - now_ms();
+		if (more_due && n_ready < conf.webhooks_max_in_flight)
+			wait = 0;
+		if (n_done && done_since + RECORD_MS - now_ms() < wait)
+			wait = done_since + RECORD_MS - now_ms();
 		if (stop_requested || wait > conf.webhooks_scan_ms)
 			wait = stop_requested ? 100 : conf.webhooks_scan_ms;
 		if (wait < 0)
@@ -1011,7 +1340,8 @@ int main(int argc, char **argv)
 			char buf[64];
 			while (recv(sock, buf, sizeof(buf), 0) > 0)
 				;
-			next_scan = 0;
+			next_fan = 0;
+			more_due = true;
 		}
 	}
 	log_info("kinglet-webhookd stopping: nothing in flight");

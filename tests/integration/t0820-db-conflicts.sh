@@ -7,7 +7,8 @@
 # once under ASan: the programs' error paths, the same behind every server
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-BUILD=${FAULT_BUILD:-build-faults} test_web_start signup.auto_activate=false
+BUILD=${FAULT_BUILD:-build-faults} test_web_start signup.auto_activate=false \
+	webhooks.allow_private=true webhooks.max_per_user=100
 ANN=$(make_user ann)
 BOB=$(make_user bob)
 MSG=$(post_message "$ANN" "a thread for @bob")
@@ -101,6 +102,34 @@ test_expect "each database call of a sign-up aborted once: 201, one account, its
 '
 test_expect "each database call of an approval aborted once: 200, approved, one system message" '
 	deadlock_each "POST /lists/approve" approve_n approved_once
+'
+# A hook registered (labelled dl-N), then one changed (label and active in one transaction).
+hook_n() {
+	local n=$1
+	shift
+	api_json POST /api/v1/webhooks "{\"url\":\"http://127.0.0.1:9/dl-$n\",\"events\":[\"message.received\"],\"label\":\"dl-$n\"}" \
+		-H "Authorization: Bearer $ANN" "$@"
+}
+hook_stored_once() {
+	count_is "SELECT COUNT(*) FROM webhooks WHERE label = 'dl-$1' AND url = 'http://127.0.0.1:9/dl-$1'" 1
+}
+HOOK=''
+patch_n() {
+	local n=$1
+	shift
+	api_json PATCH "/api/v1/webhooks/$HOOK" "{\"label\":\"patched $n\",\"active\":$([ $((n % 2)) = 1 ] && echo false || echo true)}" \
+		-H "Authorization: Bearer $ANN" "$@"
+}
+patched() {
+	count_is "SELECT CONCAT(label, ' ', active) FROM webhooks WHERE webhook_id = $HOOK" "patched $1 $((1 - $1 % 2))"
+}
+
+test_expect "each database call of POST /webhooks aborted once: 201, the hook stored once" '
+	deadlock_each "POST /webhooks" hook_n hook_stored_once
+'
+test_expect "each database call of PATCH /webhooks/ID aborted once: 200, every change made" '
+	HOOK=$(kt_sql "SELECT MIN(webhook_id) FROM webhooks WHERE label = '"'"'dl-1'"'"'")
+	deadlock_each "PATCH /webhooks/ID" patch_n patched
 '
 test_expect "the aborted transactions ran again whole (the log says so), not only single statements" '
 	grep -c "transaction aborted by a conflict (error 1213); running it again, attempt 2 of 4" "$WEB_LOG/kinglet.log"
