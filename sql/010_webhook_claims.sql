@@ -5,3 +5,8 @@
 -- delivered at 45 a second.
 
 ALTER TABLE webhook_deliveries DROP KEY webhook_deliveries_lease;
+
+-- An event is now claimed by its row lock while it is fanned out (FOR UPDATE SKIP LOCKED, in the
+-- transaction that makes its deliveries and deletes it): its lease columns have no reader left.
+ALTER TABLE webhook_events DROP KEY webhook_events_lease, DROP COLUMN lease_owner,
+  DROP COLUMN lease_until;

@@ -232,7 +232,8 @@ static void test_load(void **state)
 		  ":1: health.verbose_from: 'localhost' is not an address or address/bits", NULL },
 		{ "prefix too long", "health.verbose_from = 10.0.0.0/33\n", NULL,
 		  ":1: health.verbose_from: '10.0.0.0/33' is not", NULL },
-		{ "db.hosts typo", "db.hosts = db1:3306, db2:33o6\n", NULL, ":1: db.hosts: ", NULL },
+		{ "db.hosts typo", "db.hosts = db1:3306, db2:33o6\n", NULL,
+		  ":1: db.hosts: ", NULL },
 	};
 	(void)state;
 	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
