@@ -38,7 +38,7 @@ bool db_conflict_retry(unsigned *conflicts)
 	return true;
 }
 
-/* What db_after_commit asked for, until the transaction ends. */
+/* What db_after_commit asked for in the transaction's current attempt. */
 static void (*after_commit)(void);
 
 void db_after_commit(void (*fn)(void))
@@ -50,6 +50,7 @@ int db_transaction(int (*body)(void *ctx), void *ctx)
 {
 	unsigned conflicts = 0;
 	for (;;) {
+		after_commit = NULL; /* an attempt rolled back asked for nothing */
 		int rc = db_begin();
 		if (rc == DB_OK && (rc = body(ctx)) == DB_OK)
 			rc = db_commit(); /* rolls back itself when it fails */
@@ -62,9 +63,8 @@ int db_transaction(int (*body)(void *ctx), void *ctx)
 				fn();
 			return rc;
 		}
-		log_info("transaction aborted by a conflict (error %u); running it again, attempt "
-			 "%u "
-			 "of %d",
+		log_info("transaction aborted by a conflict (error %u); running it again, "
+			 "attempt %u of %d",
 			 db_errno(), conflicts + 1, DB_TX_ATTEMPTS);
 	}
 }
