@@ -162,7 +162,7 @@ test_cgi_start() {
 	done < <(web_programs)
 }
 
-# kt_cgi_program PATH: the program the web server routes PATH to: the first of
+# kt_cgi_program PATH: KT_CGI_PROGRAM, the program the web server routes PATH to: the first of
 # conf/lighttpd.conf.in's url patterns that matches it (read once; they are EREs bash can match).
 kt_cgi_program() {
 	local path=${1%%\?*} i line pattern=''
@@ -180,7 +180,7 @@ kt_cgi_program() {
 	fi
 	for i in "${!KT_ROUTE_PATTERNS[@]}"; do
 		[[ $path =~ ${KT_ROUTE_PATTERNS[i]} ]] || continue
-		echo "${KT_ROUTE_PROGRAMS[i]}"
+		KT_CGI_PROGRAM=${KT_ROUTE_PROGRAMS[i]}
 		return
 	done
 	kt_fail "no program of conf/lighttpd.conf.in serves $path"
@@ -220,7 +220,8 @@ kt_cgi_api() {
 	else
 		: >"$KT_TMP/cgi.in"
 	fi
-	prog=$(kt_cgi_program "$path")
+	kt_cgi_program "$path" || return 1
+	prog=$KT_CGI_PROGRAM
 	if [ "$KT_CGI_MODE" = cgi ]; then
 		env -i "${env[@]}" "$WEB_BUILD/cgi-bin/$prog" <"$KT_TMP/cgi.in" >"$KT_TMP/cgi.out" \
 			2>>"$WEB_PROGRAMS_STDERR" || rc=$?
