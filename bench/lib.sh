@@ -41,6 +41,7 @@ load_data() {
 	if [ -n "$REUSE" ] && [ -s "$dir/ready" ] &&
 		[ "$(db_root -N "$db" -e 'SELECT COUNT(*) FROM users WHERE user_id = 2' 2>/dev/null)" = 1 ]; then
 		say "$size: reusing database $db"
+		db_migrate "$db" >/dev/null # the migrations added since it was loaded
 		GEN_SECONDS[$size]=$(cat "$dir/ready")
 	else
 		[ -n "$LOGIN_HASH" ] ||

@@ -18,7 +18,6 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "resp.h"
-#include "webhooks.h"
 
 #include "banned.h"
 
@@ -214,7 +213,6 @@ send:
 #endif
 	/* A handler that left a transaction open loses it rather than leaking it to the next. */
 	db_rollback();
-	webhooks_nudge_flush();
 	http_send(&req, resp);
 	access_log(&req, resp);
 	counters.requests++;

@@ -13,7 +13,6 @@
 #include "conf.h"
 #include "page.h"
 #include "post.h"
-#include "render.h"
 #include "router.h"
 #include "timefmt.h"
 #include "token.h"
@@ -244,56 +243,6 @@ int message_target(struct http_request *req, struct http_response *resp, enum au
 
 /* ---- POST /messages ---- */
 
-/*
- * Resolve the @mentions of the text into the post's members: the author first, then each
- * mentioned active user once. Records an invalid param per unknown name. 0 or a db rc. All the
- * names in one statement (a JSON array, in the order of the text), not one round trip each.
- */
-static int resolve_members(struct http_response *resp, const struct auth *a, struct post *p,
-			   bool *mentioned)
-{
-	static const char sql[] =
-		"SELECT u.user_id, u.user_name, j.name FROM JSON_TABLE(?, '$[*]' COLUMNS ("
-		"ord FOR ORDINALITY, name VARCHAR(30) CHARACTER SET ascii PATH '$')) j "
-		"LEFT JOIN users u ON u.user_name = j.name AND u.user_status = 'active' "
-		"ORDER BY j.ord";
-	struct render_names names = RENDER_NAMES_INIT;
-	struct json_object *list = NULL;
-	struct db_stmt *st;
-	int rc = 0;
-
-	render_mentions(&names, p->markup, p->markup_len);
-	*mentioned = names.nr > 0;
-	post_add_member(p, a->user_id, a->user_name);
-	if (!names.nr)
-		goto out;
-	list = json_object_new_array_ext((int)names.nr);
-	for (size_t i = 0; i < names.nr; i++)
-		json_object_array_add(
-			list, json_object_new_string_len(names.v[i].name, (int)names.v[i].len));
-	if ((rc = db_run(&st, sql,
-			 DB_ARGS(DB_STR(
-				 json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN))))))
-		goto out;
-	while ((rc = db_next(st)) == 1) {
-		if (db_is_null(st, 0)) {
-			struct strbuf at = STRBUF_INIT;
-			strbuf_addf(&at, "@%s", db_str(st, 2, NULL));
-			resp_invalid_param(resp, at.buf, "unknown_user",
-					   "%s is not an active user.", at.buf);
-			strbuf_release(&at);
-		} else if (db_int(st, 0) != a->user_id) {
-			post_add_member(p, db_int(st, 0), db_str(st, 1, NULL));
-		}
-	}
-	db_done(st);
-	rc = rc < 0 ? rc : 0;
-out:
-	json_object_put(list);
-	render_names_release(&names);
-	return rc;
-}
-
 int messages_create(struct http_request *req, struct http_response *resp)
 {
 	static const char *const fields[] = { "message_text", NULL };
@@ -310,7 +259,7 @@ int messages_create(struct http_request *req, struct http_response *resp)
 	if (!text)
 		return resp_validation_result(resp);
 	post_init(&p, POST_STARTER, a.user_id, text, len);
-	if ((rc = resolve_members(resp, &a, &p, &mentioned))) {
+	if ((rc = post_resolve_mentions(resp, &a, &p, &mentioned))) {
 		ret = resp_db_error(resp, rc);
 		goto out;
 	}

@@ -1,10 +1,12 @@
-/* post.c: writing posts in their transaction, Idempotency-Key, and the approval check. */
+/* post.c: writing posts in their transaction, a starter's members from its mentions,
+ * Idempotency-Key, and the approval check. */
 #include "post.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "body.h"
 #include "conf.h"
 #include "db.h"
@@ -78,6 +80,60 @@ void post_release(struct post *p)
 	p->member_ids = NULL;
 }
 
+int post_resolve_mentions(struct http_response *resp, const struct auth *a, struct post *p,
+			  bool *mentioned)
+{
+	static const char sql[] =
+		"SELECT u.user_id, u.user_name, j.name, " WEBHOOKS_HOOKED_USER
+		" FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+		"ord FOR ORDINALITY, name VARCHAR(30) CHARACTER SET ascii PATH '$')) j "
+		"LEFT JOIN users u ON u.user_name = j.name AND u.user_status = 'active' "
+		"ORDER BY j.ord";
+	struct render_names names = RENDER_NAMES_INIT;
+	struct json_object *list = NULL;
+	struct db_stmt *st;
+	int rc = 0;
+
+	render_mentions(&names, p->markup, p->markup_len);
+	*mentioned = names.nr > 0;
+	post_add_member(p, a->user_id, a->user_name);
+	if (!names.nr)
+		goto out;
+	list = json_object_new_array_ext((int)names.nr + 1);
+	for (size_t i = 0; i < names.nr; i++)
+		json_object_array_add(
+			list, json_object_new_string_len(names.v[i].name, (int)names.v[i].len));
+	/* The author last, only for their hooks: that row is neither a mention nor an error. */
+	if (WEBHOOKS_OUTBOX)
+		json_object_array_add(list, json_object_new_string(a->user_name));
+	if ((rc = db_run(&st, sql,
+			 DB_ARGS(DB_STR(
+				 json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN))))))
+		goto out;
+	p->hooks = POST_HOOKS_NONE;
+	for (size_t row = 0; (rc = db_next(st)) == 1; row++) {
+		if (db_int(st, 3))
+			p->hooks = POST_HOOKS_SOME;
+		if (row == names.nr)
+			continue;
+		if (db_is_null(st, 0)) {
+			struct strbuf at = STRBUF_INIT;
+			strbuf_addf(&at, "@%s", db_str(st, 2, NULL));
+			resp_invalid_param(resp, at.buf, "unknown_user",
+					   "%s is not an active user.", at.buf);
+			strbuf_release(&at);
+		} else if (db_int(st, 0) != a->user_id) {
+			post_add_member(p, db_int(st, 0), db_str(st, 1, NULL));
+		}
+	}
+	db_done(st);
+	rc = rc < 0 ? rc : 0;
+out:
+	json_object_put(list);
+	render_names_release(&names);
+	return rc;
+}
+
 /* Insert the message row (parent 0 for a starter) and return its id. */
 static int insert_message(struct post *p, long long parent_id, const char *names, size_t names_len,
 			  long long *id)
@@ -92,13 +148,15 @@ static int insert_message(struct post *p, long long parent_id, const char *names
 	return rc;
 }
 
-/* Give message id to the stream of every member of thread. */
-static int fan_out(long long thread_id, long long id, long long author_id)
+/* Give message id to the stream of every member of thread, and to their hooks if they have any. */
+static int fan_out(const struct post *p, long long thread_id, long long id)
 {
 	static const char sql[] = "INSERT INTO inbox (user_id, message_id, author_id) "
 				  "SELECT user_id, ?, ? FROM thread_members WHERE thread_id = ?";
-	int rc = db_exec(sql, DB_ARGS(DB_INT(id), DB_INT(author_id), DB_INT(thread_id)));
-	return rc ? rc : webhooks_outbox_message(thread_id, id);
+	int rc = db_exec(sql, DB_ARGS(DB_INT(id), DB_INT(p->author_id), DB_INT(thread_id)));
+	if (rc || p->hooks == POST_HOOKS_NONE)
+		return rc;
+	return webhooks_outbox_message(thread_id, id);
 }
 
 /* A starter: the message (its recipient_names the members' names), its members, streams. */
@@ -120,15 +178,18 @@ static int store_starter(struct post *p, long long *id)
 	}
 	strbuf_release(&names);
 	strbuf_release(&ids);
-	return rc ? rc : fan_out(*id, *id, p->author_id);
+	return rc ? rc : fan_out(p, *id, *id);
 }
 
 /* A reply: the message (the starter's recipient_names), the thread's counters, the streams. */
 static int store_reply(struct post *p, long long *id)
 {
-	/* Locking the starter first serialises replies to one thread: counters stay exact. */
-	static const char lock[] =
-		"SELECT recipient_names FROM messages WHERE message_id = ? FOR UPDATE";
+	/*
+	 * Locking the starter first serialises replies to one thread: counters stay exact. (The
+	 * hook test reads without locking.)
+	 */
+	static const char lock[] = "SELECT m.recipient_names, " WEBHOOKS_HOOKED_THREAD
+				   " FROM messages m WHERE m.message_id = ? FOR UPDATE";
 	static const char count[] =
 		"UPDATE messages SET reply_count = reply_count + 1, last_message_id = ?, "
 		"last_author_id = ?, last_message_at = NOW() WHERE message_id = ?";
@@ -139,8 +200,10 @@ static int store_reply(struct post *p, long long *id)
 	int rc = db_run(&st, lock, DB_ARGS(DB_INT(p->thread_id)));
 	if (rc)
 		return rc;
-	if ((rc = db_next(st)) == 1)
+	if ((rc = db_next(st)) == 1) {
 		strbuf_addstr(&names, db_str(st, 0, NULL));
+		p->hooks = db_int(st, 1) ? POST_HOOKS_SOME : POST_HOOKS_NONE;
+	}
 	db_done(st);
 	if (rc == 0)
 		rc = DB_ERROR; /* the starter is never removed */
@@ -150,7 +213,7 @@ static int store_reply(struct post *p, long long *id)
 	    !(rc = db_exec(count,
 			   DB_ARGS(DB_INT(*id), DB_INT(p->author_id), DB_INT(p->thread_id)))) &&
 	    !(rc = db_exec(activity, DB_ARGS(DB_INT(*id), DB_INT(p->thread_id)))))
-		rc = fan_out(p->thread_id, *id, p->author_id);
+		rc = fan_out(p, p->thread_id, *id);
 out:
 	strbuf_release(&names);
 	return rc;

@@ -11,6 +11,8 @@
 #include "strbuf.h"
 #include "strvec.h"
 
+struct auth;
+
 /*
  * The message_text field: trimmed, 1 to messaging.max_chars code points. Returns the trimmed
  * text (borrowed from the request) and its length, or NULL having recorded an invalid param.
@@ -28,6 +30,13 @@ enum post_kind {
  * decision's transaction). What must happen with every message (issue 19's webhook outbox)
  * belongs there.
  */
+/* Whether a member of the post has an active webhook, as far as the caller's statements told. */
+enum post_hooks {
+	POST_HOOKS_UNKNOWN, /* post_init's: the outbox statement looks for itself */
+	POST_HOOKS_NONE, /* a WEBHOOKS_HOOKED_* column said none: no outbox statement */
+	POST_HOOKS_SOME,
+};
+
 struct post {
 	enum post_kind kind;
 	long long author_id;
@@ -42,6 +51,7 @@ struct post {
 	long long *member_ids;
 	struct strvec member_names;
 	long long thread_id; /* replies: the thread's starter */
+	enum post_hooks hooks; /* starters: the caller sets it; replies: post_store does */
 };
 
 /* Start a post of kind by author_id of markup (borrowed: it must outlive the post), rendered. */
@@ -49,6 +59,14 @@ void post_init(struct post *p, enum post_kind kind, long long author_id, const c
 	       size_t len);
 /* Add a member to a starter (name is copied). */
 void post_add_member(struct post *p, long long user_id, const char *name);
+/*
+ * Fill starter p's members from the @mentions of its text (*mentioned: whether it has any): the
+ * author first, then each mentioned active user once. Records an invalid param per unknown name. 0
+ * or a db rc. All the names in one statement (a JSON array, in the order of the text), not one
+ * round trip each; and whether a member has an active webhook (p->hooks), from the same rows.
+ */
+int post_resolve_mentions(struct http_response *resp, const struct auth *a, struct post *p,
+			  bool *mentioned);
 /* Free what the post owns (html, member_ids, member_names). */
 void post_release(struct post *p);
 

@@ -40,6 +40,28 @@ int webhooks_redeliver(struct http_request *req, struct http_response *resp);
 /* ---- the outbox (lib/webhooks_outbox.c): one call inside each change's transaction ---- */
 
 /*
+ * The outbox's test read by a statement the change runs anyway: true when one of the users
+ * concerned has an active hook. A change that learns "none" this way runs no outbox statement, so
+ * that without hooks a post costs what it did before webhooks (issue 19); a hook registered while
+ * such a request is under way may miss that one change (README, "Webhooks").
+ * WEBHOOKS_HOOKED_USER: a column of user u (users.active_hooks, migration 011), so the members'
+ * lookup of a new thread adds its author's name to read it for them too (WEBHOOKS_OUTBOX).
+ * WEBHOOKS_HOOKED_THREAD: a member of the thread whose starter is m has one.
+ */
+#ifndef KINGLET_BENCH_NO_OUTBOX
+enum { WEBHOOKS_OUTBOX = 1 };
+#define WEBHOOKS_HOOKED_USER "u.active_hooks > 0"
+#define WEBHOOKS_HOOKED_THREAD                                                                     \
+	"EXISTS (SELECT 1 FROM thread_members tm JOIN webhooks w ON w.user_id = tm.user_id "       \
+	"AND w.active = 1 WHERE tm.thread_id = m.message_id)"
+#else
+/* make bench's "POST /messages as before webhooks" (post_base): no hooks looked for. */
+enum { WEBHOOKS_OUTBOX = 0 };
+#define WEBHOOKS_HOOKED_USER "0"
+#define WEBHOOKS_HOOKED_THREAD "0"
+#endif
+
+/*
  * Message id was stored (a starter or a reply, in thread_id): its members' sent and received
  * events, written only when one of them has an active hook. 0 or a negative enum db_rc.
  */
@@ -56,11 +78,10 @@ int webhooks_outbox_deleted(long long thread_id, long long message_id);
 int webhooks_outbox_approval(bool decided, long long actor_id, long long subject_id,
 			     const char *status);
 /*
- * After the request: tell kinglet-webhookd (a datagram on webhooks.socket) that an event was
- * written, so that it need not wait for its next scan. Does nothing when none was.
+ * Tell kinglet-webhookd (a datagram on webhooks.socket) that there is something to send, so that
+ * it need not wait for its next scan: after an outbox write's COMMIT (db_after_commit), and from
+ * the ping and redeliver routes.
  */
-void webhooks_nudge_flush(void);
-/* Send the nudge datagram now (the daemon's own tests, and the ping route). */
 void webhooks_nudge(void);
 
 /* ---- addresses (lib/webhooks_addr.c) ---- */

@@ -13,20 +13,20 @@
 #include "banned.h"
 
 /*
- * An event was written by this request: nudge the daemon right after the COMMIT (db_transaction's
- * db_after_commit), else once the request is over (committed or not).
+ * rc is a statement's that may have written an event: when it did, nudge the daemon right after
+ * the COMMIT. Every outbox write runs inside a db_transaction body, so a rolled-back change nudges
+ * nothing. Returns rc.
  */
-static bool nudge_pending;
-
-static void nudge_later(void)
+static int nudge_if_written(int rc)
 {
-	nudge_pending = true;
-	db_after_commit(webhooks_nudge_flush);
+	if (!rc && db_affected_rows())
+		db_after_commit(webhooks_nudge);
+	return rc;
 }
 
 /*
- * Each statement writes its row only when someone concerned has an active hook: a site without
- * hooks pays one indexed look-up per change, and the daemon has nothing to skip.
+ * Each statement writes its row only when someone concerned has an active hook, and the daemon has
+ * nothing to skip. A post that knows already that none has one (WEBHOOKS_HOOKED_*) does not call.
  */
 int webhooks_outbox_message(long long thread_id, long long message_id)
 {
@@ -34,18 +34,7 @@ int webhooks_outbox_message(long long thread_id, long long message_id)
 		"INSERT INTO webhook_events (kind, message_id) SELECT 'message.created', ? "
 		"FROM DUAL WHERE EXISTS (SELECT 1 FROM thread_members tm JOIN webhooks w "
 		"ON w.user_id = tm.user_id AND w.active = 1 WHERE tm.thread_id = ?)";
-#ifdef KINGLET_BENCH_NO_OUTBOX
-	/* make bench's "POST /messages as before webhooks" (bench/run, post_base): no statement. */
-	(void)sql;
-	(void)thread_id;
-	(void)message_id;
-	return 0;
-#else
-	int rc = db_exec(sql, DB_ARGS(DB_INT(message_id), DB_INT(thread_id)));
-	if (!rc && db_affected_rows())
-		nudge_later();
-	return rc;
-#endif
+	return nudge_if_written(db_exec(sql, DB_ARGS(DB_INT(message_id), DB_INT(thread_id))));
 }
 
 int webhooks_outbox_deleted(long long thread_id, long long message_id)
@@ -56,10 +45,7 @@ int webhooks_outbox_deleted(long long thread_id, long long message_id)
 		"SELECT 'message.deleted', ?, GROUP_CONCAT(DISTINCT tm.user_id) "
 		"FROM thread_members tm JOIN webhooks w ON w.user_id = tm.user_id AND w.active = 1 "
 		"WHERE tm.thread_id = ? HAVING COUNT(*) > 0";
-	int rc = db_exec(sql, DB_ARGS(DB_INT(message_id), DB_INT(thread_id)));
-	if (!rc && db_affected_rows())
-		nudge_later();
-	return rc;
+	return nudge_if_written(db_exec(sql, DB_ARGS(DB_INT(message_id), DB_INT(thread_id))));
 }
 
 int webhooks_outbox_approval(bool decided, long long actor_id, long long subject_id,
@@ -68,12 +54,10 @@ int webhooks_outbox_approval(bool decided, long long actor_id, long long subject
 	static const char sql[] = "INSERT INTO webhook_events (kind, actor_id, subject_id, status) "
 				  "SELECT ?, ?, ?, ? FROM DUAL WHERE EXISTS (SELECT 1 FROM "
 				  "webhooks WHERE user_id = ? AND active = 1)";
-	int rc = db_exec(sql, DB_ARGS(DB_STR(decided ? "approval.decided" : "approval.requested"),
-				      DB_INT(actor_id), DB_INT(subject_id), DB_STR(status),
-				      DB_INT(subject_id)));
-	if (!rc && db_affected_rows())
-		nudge_later();
-	return rc;
+	return nudge_if_written(
+		db_exec(sql, DB_ARGS(DB_STR(decided ? "approval.decided" : "approval.requested"),
+				     DB_INT(actor_id), DB_INT(subject_id), DB_STR(status),
+				     DB_INT(subject_id))));
 }
 
 void webhooks_nudge(void)
@@ -90,12 +74,4 @@ void webhooks_nudge(void)
 	memcpy(sun.sun_path, conf.webhooks_socket, n);
 	/* A lost nudge only delays: the daemon scans the outbox on a timer too. */
 	(void)sendto(fd, "!", 1, MSG_DONTWAIT, (struct sockaddr *)&sun, sizeof(sun));
-}
-
-void webhooks_nudge_flush(void)
-{
-	if (!nudge_pending)
-		return;
-	nudge_pending = false;
-	webhooks_nudge();
 }

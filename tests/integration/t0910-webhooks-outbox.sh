@@ -68,6 +68,39 @@ test_expect "an approval request writes approval.requested for the asked user; t
 	[ "$(events "WHERE kind = '\''approval.requested'\''")" -eq 1 ]
 '
 
+test_expect "the hook of the author alone, or of a member who is not the one replying, is enough" '
+	dave=$(make_user dave)
+	api_json POST /api/v1/webhooks "{\"url\":\"http://127.0.0.1:9/\",\"events\":[\"message.sent\"]}" -H "Authorization: Bearer $CAROL"
+	assert_status 201
+	hook=$(jq -r .webhook_id "$KT_TMP/body")
+	post "$CAROL" "a note for @dave"
+	assert_status 201
+	id=$(jq -r .message_id "$KT_TMP/body")
+	[ "$(events "WHERE kind = '\''message.created'\'' AND message_id = $id")" -eq 1 ] ||
+		kt_fail "no event for a post whose author alone has a hook"
+	api_json POST "/api/v1/messages/$id/replies" "{\"message_text\":\"got it\"}" -H "Authorization: Bearer $dave"
+	assert_status 201
+	reply=$(jq -r .message_id "$KT_TMP/body")
+	[ "$(events "WHERE kind = '\''message.created'\'' AND message_id = $reply")" -eq 1 ] ||
+		kt_fail "no event for a reply by a hookless member to a hooked one"
+	api_json PATCH "/api/v1/webhooks/$hook" "{\"active\":false}" -H "Authorization: Bearer $CAROL"
+	assert_status 200
+	before=$(events)
+	api_json POST "/api/v1/messages/$id/replies" "{\"message_text\":\"and again\"}" -H "Authorization: Bearer $dave"
+	assert_status 201
+	[ "$(events)" -eq "$before" ] || kt_fail "an inactive hook still made an event"
+	post "$CAROL" "while inactive, @dave"
+	[ "$(events)" -eq "$before" ] || kt_fail "an inactive hook of the author still made an event"
+	api_json PATCH "/api/v1/webhooks/$hook" "{\"active\":true}" -H "Authorization: Bearer $CAROL"
+	assert_status 200
+	post "$CAROL" "active again, @dave"
+	[ "$(events)" -eq $((before + 1)) ] || kt_fail "a hook active again made no event"
+	api DELETE "/api/v1/webhooks/$hook" -H "Authorization: Bearer $CAROL"
+	assert_status 200
+	post "$CAROL" "after the delete, @dave"
+	[ "$(events)" -eq $((before + 1)) ] || kt_fail "a deleted hook still made an event"
+'
+
 # The invariant of a transactional outbox: a message with a hooked member exists exactly when its
 # event does (for the messages after MARK: earlier ones were posted before bob had a hook).
 MARK=$(kt_sql "SELECT COALESCE(MAX(message_id), 0) FROM messages")

@@ -324,6 +324,12 @@ test_expect "every request that arrived matches the OpenAPI document's webhooks 
 		node "$KINGLET_ROOT/openapi/check.mjs" payloads "$KINGLET_ROOT/openapi/openapi.json" "$RECV"
 '
 
+test_expect "after all the above, each user'\''s count of active hooks (migration 011) is exact" '
+	[ "$(kt_sql "SELECT COUNT(*) FROM users u WHERE u.active_hooks <> (SELECT COUNT(*) FROM webhooks w WHERE w.user_id = u.user_id AND w.active = 1)")" -eq 0 ] ||
+		kt_fail "$(kt_sql "SELECT user_name, active_hooks FROM users")"
+	[ "$(kt_sql "SELECT SUM(active_hooks) FROM users")" -gt 0 ]
+'
+
 test_expect "SIGUSR2 logs the counters; SIGTERM stops the daemon" '
 	pid=$(webhookd_pid)
 	kill -USR2 "$pid"
