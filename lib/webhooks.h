@@ -42,8 +42,8 @@ int webhooks_redeliver(struct http_request *req, struct http_response *resp);
 /*
  * The outbox's test read by a statement the change runs anyway: true when one of the users
  * concerned has an active hook. A change that learns "none" this way runs no outbox statement, so
- * that without hooks a post costs what it did before webhooks (issue 19); a hook registered while
- * such a request is under way may miss that one change (README, "Webhooks").
+ * that without hooks a post runs just the statements it ran before webhooks (issue 19); a hook
+ * registered while such a request is under way may miss that one change (README, "Webhooks").
  * WEBHOOKS_HOOKED_USER: a column of user u (users.active_hooks, migration 011), so the members'
  * lookup of a new thread adds its author's name to read it for them too (WEBHOOKS_OUTBOX).
  * WEBHOOKS_HOOKED_THREAD: a member of the thread whose starter is m has one.

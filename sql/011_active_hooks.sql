@@ -1,7 +1,8 @@
 -- 011_active_hooks: how many active webhooks each user has, kept by triggers on webhooks whatever
 -- changes a hook (the routes, kinglet-webhookd disabling one, a statement typed by hand). A new
--- thread reads it with its members' names (lib/messages.c) and, when no member has a hook, runs
--- no outbox statement at all: without hooks, POST /messages costs what it did before webhooks.
+-- thread reads it with its members' names (post_resolve_mentions, lib/post.c) and, when no member
+-- has a hook, runs no outbox statement at all: without hooks, POST /messages runs the statements
+-- it ran before webhooks.
 -- (Each trigger's WHERE is false when the hook's active flag did not change: the daemon's many
 -- updates of a hook's counters neither read nor lock its user.)
 
